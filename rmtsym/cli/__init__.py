@@ -1,0 +1,132 @@
+"""The ``rmtsym`` command line: argument parsing and output only, no mathematics.
+
+Each subcommand lives in its own module of this package and exposes
+``register(subparsers)``, which adds a parser and sets ``handler=`` to a function
+``handler(args) -> dict``. The modules are discovered automatically (sorted by name).
+
+With ``--json`` a subcommand prints exactly one JSON object on stdout and nothing
+else; high-precision numbers are JSON strings of decimal digits. Without it the same
+payload is printed as readable ``key: value`` lines. Any user error is printed to
+stderr as one sentence and the exit code is 2; no traceback ever leaks.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import pkgutil
+import sys
+from typing import Callable, Optional, Sequence
+
+from ..errors import RmtsymError
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one sentence on stderr and exit code 2."""
+
+    def error(self, message):  # pragma: no cover - exercised through main()
+        raise RmtsymError(f"{self.prog}: {message}")
+
+
+def add_json_flag(parser: argparse.ArgumentParser) -> None:
+    """Add the common ``--json`` flag."""
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object on stdout and nothing else")
+
+
+def add_precision_flag(parser: argparse.ArgumentParser, default: int = 30) -> None:
+    """Add the common ``--dps`` flag (decimal digits of working precision)."""
+    parser.add_argument("--dps", type=int, default=default,
+                        help=f"decimal digits of precision (default {default})")
+
+
+def add_sigma_flags(parser: argparse.ArgumentParser) -> None:
+    """Add ``--sigma-w`` and ``--sigma-x`` (weight and data scales, default 1)."""
+    parser.add_argument("--sigma-w", default="1", help="weight scale σw (default 1)")
+    parser.add_argument("--sigma-x", default="1", help="data scale σx (default 1)")
+
+
+def parse_number_list(text: str, name: str) -> list:
+    """Parse a comma-separated list of numbers (``--at 0.1,0.5,2``) into strings.
+
+    The strings are returned unconverted so that high-precision callers can read them
+    with ``mpmath.mpf``; each is checked to be a finite real number.
+    """
+    import mpmath
+
+    items = [s.strip() for s in str(text).split(",") if s.strip()]
+    if not items:
+        raise RmtsymError(f"{name} needs at least one number")
+    for s in items:
+        try:
+            v = mpmath.mpf(s)
+        except (ValueError, TypeError):
+            raise RmtsymError(f"{name} must be a comma-separated list of numbers; {s!r} is not a number")
+        if not mpmath.isfinite(v):
+            raise RmtsymError(f"{name} must hold finite numbers; got {s!r}")
+    return items
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="rmtsym",
+                     description="Symbolic-numeric theory of the random matrices of neural networks.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        register: Optional[Callable] = getattr(module, "register", None)
+        if register is not None:
+            register(sub)
+    return parser
+
+
+def _text(payload, indent: int = 0) -> str:
+    pad = " " * indent
+    lines = []
+    for key, value in payload.items():
+        if isinstance(value, dict):
+            lines.append(f"{pad}{key}:")
+            lines.append(_text(value, indent + 2))
+        elif isinstance(value, list) and len(value) > 12 and not isinstance(value[0], (list, dict)):
+            shown = ", ".join(str(v) for v in value[:6])
+            lines.append(f"{pad}{key}: [{shown}, ... ({len(value)} values)]")
+        else:
+            lines.append(f"{pad}{key}: {value}")
+    return "\n".join(lines)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point of the ``rmtsym`` console script; returns the exit code."""
+    try:
+        parser = build_parser()
+        if argv is None:
+            argv = sys.argv[1:]
+        if not argv or argv[0] in ("-h", "--help"):
+            parser.print_help()
+            return 0
+        args = parser.parse_args(argv)
+        payload = args.handler(args)
+    except SystemExit as exc:  # --help inside a subcommand
+        return int(exc.code or 0)
+    except RmtsymError as exc:
+        print(f"rmtsym: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rmtsym: error: interrupted", file=sys.stderr)
+        return 2
+    except Exception as exc:  # never leak a traceback
+        print(f"rmtsym: error: internal error ({type(exc).__name__}: {exc}); please report it",
+              file=sys.stderr)
+        return 2
+    if getattr(args, "json", False):
+        print(json.dumps(payload))
+    else:
+        text = payload.pop("_text", None) if isinstance(payload, dict) else None
+        print(text if text is not None else _text(payload))
+    return 0
+
+
+__all__ = ["main", "build_parser", "add_json_flag", "add_precision_flag", "add_sigma_flags",
+           "parse_number_list"]
