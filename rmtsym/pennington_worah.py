@@ -1,0 +1,357 @@
+"""The Pennington–Worah law: the P-equation, the quartic derived from it, special cases.
+
+Pennington & Worah, "Nonlinear random matrix theory for deep learning", NeurIPS 30
+(2017) 2637–2646 (journal version J. Stat. Mech. (2019) 124005). For Y = f(WX),
+M = YYᵀ/m (n1×n1), φ = n0/m, ψ = n0/n1, η = Var f(σZ), ζ = (E[Z f(σZ)])², the
+Stieltjes transform G(z) = lim (1/n1) tr (z − M)⁻¹ is (theory.md §1.4)
+
+    G(z) = (ψ/z) P(1/(zψ)) + (1 − ψ)/z,
+    P    = 1 + (η − ζ) t P_φ P_ψ + P_φ P_ψ t ζ / (1 − P_φ P_ψ t ζ),
+    P_φ  = 1 + (P − 1) φ,  P_ψ = 1 + (P − 1) ψ.
+
+Everything here is exact SymPy algebra: the quartic Q(G, z) is *derived* from the
+P-equation, the special cases are recognised by factoring, and the free-probability
+form of Péché (Electron. Commun. Probab. 24 (2019) no. 66),
+μ_PW = MP_{φ/ψ} ⊠ T#MP_{1/ψ} with T(λ) = ζλ + η − ζ, is rebuilt independently with the
+operations of :mod:`rmtsym.algebraic`. Numbers (G at a point, densities, edges to
+high precision) come from :mod:`rmtsym.solver`.
+"""
+from __future__ import annotations
+
+import functools
+import math
+from fractions import Fraction
+from numbers import Number
+from typing import List, Tuple
+
+import mpmath
+import sympy as sp
+
+from . import algebraic
+from .algebraic import SpectralEquation
+from .errors import ParameterError
+from . import symbols as S
+from .symbols import G, P, eta, phi, psi, t, z, zeta
+
+__all__ = ["p_equation", "g_from_p", "quartic", "classify", "reduced_equation", "discriminant",
+           "edge_equation", "edge_factors", "atoms", "marchenko_pastur_equation",
+           "product_wishart_equation", "free_convolution_equation", "exact_parameter"]
+
+
+# ---------------------------------------------------------------------------
+# parameters
+# ---------------------------------------------------------------------------
+
+def exact_parameter(value, name: str = "parameter") -> sp.Expr:
+    """Convert a user parameter to an exact SymPy number (or keep a SymPy expression).
+
+    ints and SymPy Rationals/expressions are kept; Python floats, SymPy Floats and
+    mpmath numbers become the Rational of their shortest decimal representation
+    (``0.34085`` → ``6817/20000``; an mpmath ``mpf`` at its current precision), so
+    that every later step is exact. Non-finite and complex values are refused.
+    """
+    if isinstance(value, bool):
+        raise ParameterError(f"{name} must be a number, got {value!r}")
+    if isinstance(value, sp.Basic):
+        if isinstance(value, sp.Float):
+            value = sp.Rational(str(value))
+        elif value.is_number:
+            if value.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
+                raise ParameterError(f"{name} must be finite, got {value}")
+            if value.is_real is False:
+                raise ParameterError(f"{name} must be real, got {value}")
+            # exact irrational numbers (sqrt(2), pi) are kept as they are
+            value = sp.nsimplify(value, rational=False) if value.has(sp.Float) else value
+        return value
+    if isinstance(value, (int, Fraction)):
+        return sp.Rational(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ParameterError(f"{name} must be finite, got {value!r}")
+        return sp.Rational(repr(value))
+    if isinstance(value, mpmath.mpf):
+        if not mpmath.isfinite(value):
+            raise ParameterError(f"{name} must be finite, got {value!r}")
+        return sp.Rational(mpmath.nstr(value, mpmath.mp.dps, strip_zeros=True, min_fixed=-mpmath.inf,
+                                       max_fixed=mpmath.inf))
+    if isinstance(value, (complex, mpmath.mpc)):
+        raise ParameterError(f"{name} must be real, got {value!r}")
+    if isinstance(value, Number):
+        return exact_parameter(float(value), name)
+    raise ParameterError(f"{name} must be a number or a SymPy expression, got {type(value).__name__}")
+
+
+def _params(eta_v, zeta_v, phi_v, psi_v):
+    """Exact parameters, with range checks on those that are numbers."""
+    e = exact_parameter(eta_v, "eta")
+    zt = exact_parameter(zeta_v, "zeta")
+    ph = exact_parameter(phi_v, "phi")
+    ps = exact_parameter(psi_v, "psi")
+    for val, name in ((ph, "phi"), (ps, "psi")):
+        if val.is_number and not val > 0:
+            raise ParameterError(f"{name} must be positive, got {val}")
+    if zt.is_number and zt < 0:
+        raise ParameterError(f"zeta must be nonnegative, got {zt}")
+    if e.is_number and not e > 0:
+        raise ParameterError(f"eta must be positive (eta = 0 is the trivial law at 0), got {e}")
+    diff = e - zt
+    if diff.is_number and diff < 0:
+        raise ParameterError(f"eta must be at least zeta (eta - zeta is a sum of squares), got eta={e}, zeta={zt}")
+    return e, zt, ph, ps
+
+
+# ---------------------------------------------------------------------------
+# the P-equation and the quartic
+# ---------------------------------------------------------------------------
+
+def p_equation() -> sp.Eq:
+    """The Pennington–Worah P-equation (theory.md §1.4), symbols from :mod:`rmtsym.symbols`.
+
+        P = 1 + (η − ζ) t P_φ P_ψ + P_φ P_ψ t ζ / (1 − P_φ P_ψ t ζ),
+        P_φ = 1 + (P − 1) φ,  P_ψ = 1 + (P − 1) ψ.
+
+    P is the generating function P(t) = 1 + Σ p_k t^k of the moments, m_k = ψ^{1−k} p_k.
+    """
+    e, zt, ph, ps = S.eta, S.zeta, S.phi, S.psi
+    p_phi = 1 + (P - 1) * ph
+    p_psi = 1 + (P - 1) * ps
+    rhs = 1 + (e - zt) * t * p_phi * p_psi + p_phi * p_psi * t * zt / (1 - p_phi * p_psi * t * zt)
+    return sp.Eq(P, rhs)
+
+
+def g_from_p() -> sp.Eq:
+    """The G–P relation G = (ψ/z) P + (1 − ψ)/z, with P evaluated at t = 1/(zψ).
+
+    Equivalently P = (z G − 1 + ψ)/ψ (the substitution used by :func:`quartic`).
+    Beware the wrong variant with argument 1/z (theory.md §1.4).
+    """
+    return sp.Eq(G, S.psi / z * P + (1 - S.psi) / z)
+
+
+@functools.lru_cache(maxsize=1)
+def _generic_quartic() -> sp.Poly:
+    """Q(G, z) with all four parameters free, derived from the P-equation.
+
+    Substitute t = 1/(zψ) and P = (zG − 1 + ψ)/ψ (solved from :func:`g_from_p`) in
+    P − rhs = 0, bring to one fraction and keep the numerator; remove its content
+    (the gcd of its coefficients, a polynomial in the parameters) and fix the sign so
+    that the coefficient of G·z is +ψ³, the normalisation of theory.md §1.4.
+    """
+    eq = p_equation()
+    p_of_g = sp.solve(sp.Eq(g_from_p().lhs, g_from_p().rhs), P)[0]
+    expr = (eq.lhs - eq.rhs).subs({P: p_of_g, t: 1 / (z * S.psi)})
+    num, _den = sp.fraction(sp.together(expr))
+    poly = sp.Poly(sp.expand(num), G, z)
+    _, poly = poly.terms_gcd()
+    content = sp.gcd_list([c for c in poly.coeffs()])
+    poly = sp.Poly(sp.expand(poly.as_expr() / content), G, z)
+    if sp.Poly(poly.coeff_monomial(G * z), S.psi).LC() < 0:
+        poly = -poly
+    return poly
+
+
+def quartic(eta=eta, zeta=zeta, phi=phi, psi=psi) -> SpectralEquation:
+    """The Pennington–Worah quartic Q(G, z) = 0 for the Stieltjes transform of M.
+
+    Derived from the P-equation (see :func:`_generic_quartic`) and equal to the
+    reference form (theory.md §1.4)::
+
+        Q = φ² z² ζ(η−ζ) G⁴ − φ z ζ [ψ z + 2(η−ζ)(φ−ψ)] G³
+            − [ψ z (ηφψ − 2φζ + ψζ) − ζ(η−ζ)(φ−ψ)²] G² + ψ [ψ² z + (ηψ − ζ)(φ−ψ)] G − ψ³.
+
+    Parameters
+    ----------
+    eta, zeta, phi, psi : number or SymPy expression
+        Defaults are the shared symbols. Floats and mpmath numbers are converted to
+        exact Rationals (:func:`exact_parameter`). Numbers are range-checked
+        (φ, ψ, η > 0, 0 ≤ ζ ≤ η).
+
+    Returns
+    -------
+    SpectralEquation
+        Q with the values substituted, without further normalisation (so that it is
+        literally the reference Q). For ζ = 0 or η = ζ its degree in G drops; see
+        :func:`reduced_equation`.
+    """
+    values = dict(zip((S.eta, S.zeta, S.phi, S.psi), _params(eta, zeta, phi, psi)))
+    expr = _generic_quartic().as_expr().subs(values, simultaneous=True)
+    return SpectralEquation(sp.Poly(sp.expand(expr), G, z), "Pennington-Worah")
+
+
+# ---------------------------------------------------------------------------
+# special cases
+# ---------------------------------------------------------------------------
+
+def marchenko_pastur_equation(c, scale=1) -> SpectralEquation:
+    """Marchenko–Pastur law with ratio c and mean ``scale`` (Marchenko & Pastur 1967).
+
+    The law of s·XXᵀ/N, X p×N with iid unit-variance entries, c = p/N, s = scale:
+
+        c s z G² − (z − s(1 − c)) G + 1 = 0,
+
+    with an atom 1 − 1/c at 0 when c > 1. In the PW model (ζ = 0), c = φ/ψ and s = η
+    (theory.md §1.5).
+    """
+    c = exact_parameter(c, "c")
+    s = exact_parameter(scale, "scale")
+    if c.is_number and not c > 0:
+        raise ParameterError(f"the Marchenko-Pastur ratio c must be positive, got {c}")
+    if s.is_number and not s > 0:
+        raise ParameterError(f"the Marchenko-Pastur scale must be positive, got {s}")
+    expr = c * s * z * G**2 - (z - s * (1 - c)) * G + 1
+    return SpectralEquation(sp.Poly(sp.expand(expr), G, z), "Marchenko-Pastur")
+
+
+def product_wishart_equation(zeta=zeta, phi=phi, psi=psi) -> SpectralEquation:
+    """The law of M for linear f (η = ζ): a product of two Wishart matrices.
+
+    M = (ζ/m) W X Xᵀ Wᵀ/σ² has the law MP_{φ/ψ} ⊠ (ζ·MP_{1/ψ}); built here by free
+    multiplicative convolution (:func:`rmtsym.algebraic.mp_product` of the scaled MP
+    law), independently of the quartic. The result is the cubic of theory.md §1.5::
+
+        φ ζ z² G³ + ζ z (φψ − 2φ + ψ) G² − (ψ² z + ζ(ψ−1)(φ−ψ)) G + ψ² = 0,
+
+    normalised to that form (constant term ψ²).
+    """
+    zt = exact_parameter(zeta, "zeta")
+    ph = exact_parameter(phi, "phi")
+    ps = exact_parameter(psi, "psi")
+    _params(zt, zt, ph, ps)
+    inner = algebraic.scale(marchenko_pastur_equation(1 / ps), zt)
+    out = algebraic.mp_product(inner, ph / ps)
+    return _normalise_constant(out, ps**2, "product-Wishart")
+
+
+def _normalise_constant(eq: SpectralEquation, target, name: str) -> SpectralEquation:
+    """Rescale Q so that its G⁰z⁰ coefficient equals ``target`` (both nonzero)."""
+    const = eq.poly.coeff_monomial(1)
+    if const == 0:
+        return SpectralEquation(eq.poly, name)
+    factor = sp.cancel(sp.sympify(target) / const)
+    return SpectralEquation(sp.Poly(sp.expand(sp.cancel(eq.poly.as_expr() * factor)), G, z), name)
+
+
+def reduced_equation(eta=eta, zeta=zeta, phi=phi, psi=psi) -> SpectralEquation:
+    """The irreducible factor of the quartic that carries the physical branch.
+
+    The quartic is factored (with the parameters substituted) and the factor with a
+    branch G ~ 1/z at infinity is kept (:func:`rmtsym.algebraic.reduce`). This gives
+    the MP quadratic c η z G² − (z − η(1 − c)) G + 1 (c = φ/ψ) for ζ = 0, the cubic of
+    theory.md §1.5 for η = ζ, and the quartic itself otherwise. Normalised so that its
+    constant term is that of the reference forms (1 for MP, ψ² for the cubic, −ψ³).
+    """
+    eq = quartic(eta, zeta, phi, psi)
+    red = algebraic.reduce(eq)
+    deg = red.degree
+    e, zt, ph, ps = _params(eta, zeta, phi, psi)
+    target = {1: 1, 2: 1, 3: ps**2}.get(deg, -ps**3)
+    name = {2: "Marchenko-Pastur", 3: "product-Wishart"}.get(deg, "Pennington-Worah")
+    return _normalise_constant(red, target, name)
+
+
+def classify(eta=eta, zeta=zeta, phi=phi, psi=psi) -> str:
+    """Which law the parameters give, decided by factoring the quartic.
+
+    Returns ``"marchenko-pastur"`` when the physical factor of Q (after substituting the
+    parameters, which may be symbolic, e.g. ``zeta=0``) is the MP quadratic with ratio
+    φ/ψ and scale η; ``"product-wishart"`` when it is the cubic of the linear network
+    (η = ζ); ``"general"`` otherwise.
+    """
+    red = reduced_equation(eta, zeta, phi, psi)
+    e, zt, ph, ps = _params(eta, zeta, phi, psi)
+    if red.degree == 2 and algebraic._proportional(red, marchenko_pastur_equation(ph / ps, e)):
+        return "marchenko-pastur"
+    if red.degree == 3 and not (zt.is_number and zt == 0):
+        if algebraic._proportional(red, product_wishart_equation(zt, ph, ps)):
+            return "product-wishart"
+    return "general"
+
+
+# ---------------------------------------------------------------------------
+# edges and atoms
+# ---------------------------------------------------------------------------
+
+def discriminant(eta=eta, zeta=zeta, phi=phi, psi=psi) -> sp.Expr:
+    """Discriminant in G of the quartic Q (a polynomial in z; SymPy expression).
+
+    For symbolic parameters it factors as ζ φ² ψ⁶ z⁴ D(z) with D of degree 5 in z (a
+    few seconds of SymPy); the quartic's degree drops when ζ = 0 or η = ζ, and the
+    discriminant is then that of the lower-degree polynomial.
+    """
+    return algebraic.discriminant(quartic(eta, zeta, phi, psi))
+
+
+def edge_factors(eta=eta, zeta=zeta, phi=phi, psi=psi) -> List[sp.Expr]:
+    """The factors of the edge equation (see :func:`edge_equation`), each once."""
+    red = reduced_equation(eta, zeta, phi, psi)
+    disc, _den = sp.fraction(sp.together(algebraic.discriminant(red)))
+    _, factors = sp.factor_list(sp.expand(disc))
+    keep = []
+    for fac, _mult in factors:
+        if not fac.has(z):
+            continue  # constants and parameters
+        if sp.Poly(fac, z).degree() == 1 and _is_monomial_in_z(fac):
+            continue  # powers of z: the atom location / a singular point at z = 0
+        keep.append(fac)
+    return keep
+
+
+def _is_monomial_in_z(expr) -> bool:
+    poly = sp.Poly(expr, z)
+    return len(poly.terms()) == 1
+
+
+def edge_equation(eta=eta, zeta=zeta, phi=phi, psi=psi) -> sp.Expr:
+    """The polynomial in z whose real positive roots are the candidate support edges.
+
+    It is the discriminant in G of the *reduced* equation (the physical factor:
+    the branch points of other factors are irrelevant), with the spurious factors
+    dropped: constants and parameter factors, and powers of z — z = 0 is where the
+    leading coefficient vanishes (the atom location, :func:`atoms`) and not a
+    square-root edge. Example: ζ = 0 gives (z − η(1 − √c)²)(z − η(1 + √c)²) up to a
+    constant, i.e. z² − 2η(1 + c) z + η²(1 − c)² with c = φ/ψ.
+
+    Returns
+    -------
+    sympy.Expr
+        The product of the kept factors (each to the first power).
+    """
+    return sp.Mul(*edge_factors(eta, zeta, phi, psi))
+
+
+def atoms(eta=eta, zeta=zeta, phi=phi, psi=psi) -> List[Tuple[sp.Expr, sp.Expr]]:
+    """Atoms of the PW law, exact: a list of ``(location, mass)``.
+
+    Nonlinear f (η > ζ): mass max(0, 1 − ψ/φ) = max(0, 1 − m/n1) at 0; linear f
+    (η = ζ), whose rank is also limited by n0: max(0, 1 − ψ/φ, 1 − ψ) (theory.md §1.4).
+    Numbers give an empty list when there is no atom; symbolic parameters give
+    ``[(0, Max(...))]``. The masses are the nonzero roots of the leading-order
+    polynomial at z = 0 (:func:`rmtsym.algebraic.atom_mass_polynomial`), which the
+    tests check: ζ(η−ζ) w² (φ w − (φ − ψ))² for the quartic, ζ w (w − 1 + ψ/φ)(w − 1 + ψ)φ
+    for the cubic.
+    """
+    e, zt, ph, ps = _params(eta, zeta, phi, psi)
+    linear = sp.simplify(e - zt) == 0
+    candidates = [sp.Integer(0), 1 - ps / ph] + ([1 - ps] if linear else [])
+    mass = sp.Max(*candidates)
+    if mass.is_number:
+        return [(sp.Integer(0), mass)] if mass > 0 else []
+    return [(sp.Integer(0), mass)]
+
+
+# ---------------------------------------------------------------------------
+# free-probability form (Péché 2019)
+# ---------------------------------------------------------------------------
+
+def free_convolution_equation(eta=eta, zeta=zeta, phi=phi, psi=psi) -> SpectralEquation:
+    """The PW law as MP_{φ/ψ} ⊠ T#MP_{1/ψ}, T(λ) = ζλ + (η − ζ) (theory.md §2).
+
+    Péché (2019): the PW law is the law of the Gaussian-equivalent linear model
+    Y = √ζ ŴX̂ + √(η−ζ) Z, i.e. a sample covariance with population covariance
+    Σ = ζŴŴᵀ + (η−ζ)I whose spectrum is T#MP_{1/ψ}. Built with
+    :func:`rmtsym.algebraic.scale`, :func:`~rmtsym.algebraic.shift` and
+    :func:`~rmtsym.algebraic.mp_product` — an independent derivation of the quartic.
+    """
+    e, zt, ph, ps = _params(eta, zeta, phi, psi)
+    pop = algebraic.shift(algebraic.scale(marchenko_pastur_equation(1 / ps), zt), e - zt)
+    return algebraic.mp_product(pop, ph / ps)
