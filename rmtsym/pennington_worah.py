@@ -53,22 +53,23 @@ def exact_parameter(value, name: str = "parameter") -> sp.Expr:
     if isinstance(value, bool):
         raise ParameterError(f"{name} must be a number, got {value!r}")
     if isinstance(value, sp.Basic):
-        if isinstance(value, sp.Float):
-            value = sp.Rational(str(value))
-        elif value.is_number:
+        # Floats anywhere in the expression become the Rationals of their decimal strings
+        floats = value.atoms(sp.Float)
+        if floats:
+            value = value.xreplace({f: _float_to_rational(f, name) for f in floats})
+        if value.is_number:
             if value.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
                 raise ParameterError(f"{name} must be finite, got {value}")
             if value.is_real is False:
                 raise ParameterError(f"{name} must be real, got {value}")
-            # exact irrational numbers (sqrt(2), pi) are kept as they are
-            value = sp.nsimplify(value, rational=False) if value.has(sp.Float) else value
+        # exact irrational numbers (sqrt(2), pi) and symbolic expressions are kept
         return value
     if isinstance(value, (int, Fraction)):
         return sp.Rational(value)
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ParameterError(f"{name} must be finite, got {value!r}")
-        return sp.Rational(repr(value))
+        return sp.Rational(repr(float(value)))
     if isinstance(value, mpmath.mpf):
         if not mpmath.isfinite(value):
             raise ParameterError(f"{name} must be finite, got {value!r}")
@@ -79,6 +80,12 @@ def exact_parameter(value, name: str = "parameter") -> sp.Expr:
     if isinstance(value, Number):
         return exact_parameter(float(value), name)
     raise ParameterError(f"{name} must be a number or a SymPy expression, got {type(value).__name__}")
+
+
+def _float_to_rational(f: sp.Float, name: str) -> sp.Rational:
+    if not f.is_finite:
+        raise ParameterError(f"{name} must be finite, got {f}")
+    return sp.Rational(str(f))
 
 
 def _params(eta_v, zeta_v, phi_v, psi_v):

@@ -142,25 +142,44 @@ def test_classify_numeric(args, kind, deg):
 # ---------------------------------------------------------------------------
 
 def p_series_moments(k, vals=None):
-    """m_1..m_k from the P-equation directly: iterate P = rhs(P, t) on truncated series.
+    """m_1..m_k from the P-equation directly, independent of the quartic (theory.md §1.6).
 
-    Independent of the quartic: P(t) = 1 + Σ p_j t^j, m_j = ψ^{1−j} p_j (theory.md §1.6).
+    P(t) = 1 + Σ p_j t^j solves P = 1 + (η − ζ)A + ζA/(1 − ζA) with A = t P_φ P_ψ; the
+    geometric series is expanded (A = O(t)) and the fixed point iterated on truncated
+    series (coefficient lists), one more exact coefficient per sweep; m_j = ψ^{1−j} p_j.
     """
-    peq = pw.p_equation()
-    rhs = peq.rhs if vals is None else peq.rhs.subs(vals)
-    ps = psi if vals is None else vals.get(psi, psi)
-    series = sp.Integer(1)
+    vals = vals or {}
+    e, zt, ph, ps = (sp.sympify(vals.get(s, s)) for s in (eta, zeta, phi, psi))
+
+    def mul(u, v):
+        out = [sp.Integer(0)] * (k + 1)
+        for i, ui in enumerate(u):
+            if ui == 0:
+                continue
+            for j in range(k + 1 - i):
+                out[i + j] += ui * v[j]
+        return [sp.expand(x) for x in out]
+
+    p = [sp.Integer(1)] + [sp.Integer(0)] * k
     for _ in range(k):
-        series = sp.series(rhs.subs(P, series), t, 0, k + 1).removeO()
-        series = sp.expand(series)
-    return [sp.factor(ps**(1 - j) * series.coeff(t, j)) for j in range(1, k + 1)]
+        p_phi = [1 + (p[0] - 1) * ph] + [ph * x for x in p[1:]]
+        p_psi = [1 + (p[0] - 1) * ps] + [ps * x for x in p[1:]]
+        prod = mul(p_phi, p_psi)
+        a = [sp.Integer(0)] + prod[:k]  # A = t P_φ P_ψ
+        za = [zt * x for x in a]
+        geo, power = [sp.Integer(0)] * (k + 1), za
+        for _r in range(k):
+            geo = [g + q for g, q in zip(geo, power)]
+            power = mul(power, za)
+        p = [sp.expand(1 + (e - zt) * a[0] + geo[0])] + [sp.expand((e - zt) * a[j] + geo[j]) for j in range(1, k + 1)]
+    return [sp.factor(ps**(1 - j) * p[j]) for j in range(1, k + 1)]
 
 
 def test_moments_match_reference_and_p_series():
     ms = al.moments_at_infinity(pw.quartic(), 4)
     for got, ref in zip(ms, M_REF):
         assert sp.cancel(got - ref) == 0
-    for got, ref in zip(ms[:3], p_series_moments(3)):
+    for got, ref in zip(ms, p_series_moments(4)):
         assert sp.cancel(got - ref) == 0
     assert ms[0] == eta  # m1 = η
 
@@ -178,10 +197,10 @@ def test_twelve_moments_fast():
     ms = al.moments_at_infinity(pw.quartic(), 12)
     elapsed = time.time() - start
     assert elapsed < 10, elapsed  # the contract asks for "seconds"; measured ≈ 1.2 s
-    # spot check m12 at a rational point against the P-series computed with numbers
+    # all twelve at a rational point against the P-series computed with numbers
     vals = {eta: R(3, 4), zeta: R(1, 2), phi: R(2, 3), psi: R(5, 4)}
-    ref = p_series_moments(6, vals)
-    got = [m.subs(vals) for m in ms[:6]]
+    ref = p_series_moments(12, vals)
+    got = [m.subs(vals) for m in ms]
     assert got == ref
 
 
@@ -306,13 +325,14 @@ def test_root_selection_counterexample_quartic():
     assert abs(g - (2.5761 - 1.7285j)) < 2e-4  # reference given to 4 decimals
 
 
-def silverstein_G(zz, eta_v, zeta_v, phi_v, psi_v, nodes=400):
+def silverstein_G(zz, eta_v, zeta_v, phi_v, psi_v, nodes=200):
     """G of MP_{φ/ψ} ⊠ T#MP_{1/ψ} by the Silverstein fixed point (theory.md §2).
 
     s = −G solves s = ∫ dH(τ)/(τ(1 − c − c z s) − z), H = law of ζλ + η − ζ, λ ~ MP_{1/ψ}.
     The MP_{1/ψ} density is integrated with Gauss–Legendre in θ, λ = a + (b − a)(1 − cos θ)/2,
     which removes the square-root edges (spectrally accurate); its atom 1 − ψ at 0 when ψ < 1
-    is added. Damped iteration, warm-started from Im z = 20 down to Im zz; Im G < 0 asserted.
+    is added (200 nodes agree with 400 to 1e-14). Damped iteration (weight 0.6 on the new
+    iterate), warm-started from Im z = 20 down to Im zz; Im G < 0 asserted.
     """
     r = 1 / psi_v
     a, b = (1 - math.sqrt(r))**2, (1 + math.sqrt(r))**2
@@ -328,14 +348,16 @@ def silverstein_G(zz, eta_v, zeta_v, phi_v, psi_v, nodes=400):
     assert abs(weights.sum() - 1) < 1e-12
     c = phi_v / psi_v
     s = -1 / (zz.real + 20j)
-    for y in np.geomspace(20, zz.imag, 60):
+    for y in np.geomspace(20, zz.imag, 30):
         zk = zz.real + 1j * y
-        for _ in range(2000):
+        for _ in range(5000):
             new = np.sum(weights / (taus * (1 - c - c * zk * s) - zk))
             if abs(new - s) < 1e-15:
                 s = new
                 break
-            s = 0.5 * s + 0.5 * new
+            s = 0.4 * s + 0.6 * new
+        else:
+            raise AssertionError("Silverstein iteration did not converge")
     g = -s
     assert g.imag < 0
     return g
@@ -364,26 +386,88 @@ def test_free_convolution_symbolic_is_the_quartic():
         assert sp.cancel(got - ref) == 0
 
 
-def test_monte_carlo_relu_moments_and_G():
-    # ReLU at σ = 1 (centred): η = (π − 1)/(2π), ζ = 1/4 (theory.md §6), φ = 1, ψ = 1/2.
-    # n0 = 400 and 3 seeds: MC error of m2 ~ 1/n ≈ 0.3%, finite-size bias O(1/n) for ReLU;
-    # 3% tolerance covers both with margin.
-    e_v, z_v = (math.pi - 1) / (2 * math.pi), 0.25
-    rng = np.random.default_rng(7)
-    n0 = 400
-    phi_v, psi_v = 1.0, 0.5
-    m, n1 = int(n0 / phi_v), int(n0 / psi_v)
-    eigs = []
-    for _ in range(3):
+def sample_eigs(f, n0, phi_v, psi_v, draws, seed):
+    """Eigenvalues of M = YYᵀ/m, Y = f(WX), W_ij ~ N(0, 1/n0), X_iμ ~ N(0, 1) (theory.md §1.1)."""
+    rng = np.random.default_rng(seed)
+    m, n1 = int(round(n0 / phi_v)), int(round(n0 / psi_v))
+    out = []
+    for _ in range(draws):
         W = rng.standard_normal((n1, n0)) / math.sqrt(n0)
         X = rng.standard_normal((n0, m))
-        Y = np.maximum(W @ X, 0) - 1 / math.sqrt(2 * math.pi)
-        eigs.append(np.linalg.eigvalsh(Y @ Y.T / m))
-    eigs = np.concatenate(eigs)
-    ms = al.moments_at_infinity(pw.quartic(e_v, z_v, phi_v, psi_v), 3)
-    for k in range(3):
-        assert np.mean(eigs**(k + 1)) == pytest.approx(float(ms[k]), rel=0.03)
-    zz = 1.0 + 0.5j
-    g_emp = np.mean(1 / (zz - eigs))
-    g_th = continued_root(pw.quartic(e_v, z_v, phi_v, psi_v), zz.real + 1j * np.geomspace(20, zz.imag, 300))
-    assert abs(g_emp - g_th) < 0.02 * abs(g_th)  # ≈ 0.5% expected at n0 ≈ 1000 (theory.md §1.4)
+        Y = f(W @ X)
+        out.append(np.linalg.eigvalsh(Y @ Y.T / m))
+    return np.concatenate(out)
+
+
+RELU_C = (lambda x: np.maximum(x, 0) - 1 / math.sqrt(2 * math.pi), (math.pi - 1) / (2 * math.pi), 0.25)
+TANH = (np.tanh, 0.3942944904, 0.3668791644)  # theory.md §6 (σ = 1)
+
+
+def test_monte_carlo_relu_moments_and_G():
+    # centred ReLU, φ = 1, ψ = 1/2, n0 = 300, 2 draws. Observed over 6 seeds: m1 within
+    # 0.8%, m2 within 2.1%, G(1 + 0.5i) within 0.35%. The relative MC sd of m2 is ≈ 1%
+    # and the finite-size bias O(1/n0); tolerances 3% (m1), 6% (m2), 1.5% (G) are ≈ 4–5 sd.
+    f, e_v, z_v = RELU_C
+    eigs = sample_eigs(f, 300, 1.0, 0.5, 2, seed=11)
+    q = pw.quartic(e_v, z_v, 1.0, 0.5)
+    ms = al.moments_at_infinity(q, 2)
+    assert np.mean(eigs) == pytest.approx(float(ms[0]), rel=0.03)
+    assert np.mean(eigs**2) == pytest.approx(float(ms[1]), rel=0.06)
+    for zz in (1.0 + 0.5j, 0.2 + 0.3j):
+        g_emp = np.mean(1 / (zz - eigs))
+        g_th = continued_root(q, zz.real + 1j * np.geomspace(20, zz.imag, 300))
+        assert abs(g_emp - g_th) < 0.015 * abs(g_th)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("act", [RELU_C, TANH], ids=["relu", "tanh"])
+@pytest.mark.parametrize("phi_v,psi_v", [(0.5, 2.0), (2.0, 0.5), (1.0, 1.0)])
+def test_monte_carlo_large(act, phi_v, psi_v):
+    # n0 = 1000, 2 draws: theory.md §1.4 reports ≈ 0.5% agreement at n0 ≈ 1000; m3 is the
+    # noisiest (≈ 1.5% sd at n0 = 300, so ≈ 0.5% here); tolerances 1% (G, m1, m2), 2.5% (m3).
+    f, e_v, z_v = act
+    eigs = sample_eigs(f, 1000, phi_v, psi_v, 2, seed=5)
+    q = pw.quartic(e_v, z_v, phi_v, psi_v)
+    ms = [float(m) for m in al.moments_at_infinity(q, 3)]
+    for k, tol in zip(range(3), (0.01, 0.01, 0.025)):
+        assert np.mean(eigs**(k + 1)) == pytest.approx(ms[k], rel=tol)
+    for zz in (ms[0] + 0.3j, 0.5 * ms[0] + 0.2j, 2 * ms[0] + 0.5j):
+        g_emp = np.mean(1 / (zz - eigs))
+        g_th = continued_root(q, zz.real + 1j * np.geomspace(20, zz.imag, 300))
+        assert abs(g_emp - g_th) < 0.01 * abs(g_th)
+    mass = pw.atoms(e_v, z_v, phi_v, psi_v)
+    zero_frac = np.mean(eigs < 1e-8 * eigs.max())
+    assert zero_frac == pytest.approx(float(mass[0][1]) if mass else 0.0, abs=1e-3)
+
+
+def test_exact_parameter_conversions():
+    import mpmath
+    assert pw.exact_parameter(0.1) == R(1, 10)
+    assert pw.exact_parameter(sp.Float("0.25")) == R(1, 4)
+    assert pw.exact_parameter(np.float64(0.75)) == R(3, 4)
+    assert pw.exact_parameter(np.int64(3)) == 3
+    with mpmath.workdps(20):
+        assert pw.exact_parameter(mpmath.mpf("0.3")) == R(3, 10)
+    assert pw.exact_parameter(0.5 * eta) == eta / 2
+    assert pw.exact_parameter(sp.sqrt(2)) == sp.sqrt(2)
+    for bad in (sp.Float("nan"), sp.I, mpmath.mpc(1, 1), True, None):
+        with pytest.raises(ParameterError):
+            pw.exact_parameter(bad)
+
+
+def test_free_convolution_special_cases():
+    # ζ = 0: T#MP_{1/ψ} = δ_η and MP_{φ/ψ} ⊠ δ_η is MP with ratio φ/ψ and scale η
+    fc = pw.free_convolution_equation(2, 0, R(1, 2), R(3, 4))
+    assert proportional(fc.expr, mp_quadratic_ref(R(2, 3), 2))
+    # η = ζ: the cubic of the linear network
+    fc = pw.free_convolution_equation(R(3, 2), R(3, 2), 2, R(1, 2))
+    assert proportional(fc.expr, CUBIC_REF.subs({zeta: R(3, 2), phi: 2, psi: R(1, 2)}))
+
+
+def test_discriminant_symbolic_structure():
+    disc = pw.discriminant()
+    const, factors = sp.factor_list(disc)
+    simple = {f: m for f, m in factors if len(f.free_symbols) == 1}
+    assert simple == {zeta: 1, phi: 2, z: 4, psi: 6}
+    big = [f for f, m in factors if len(f.free_symbols) > 1]
+    assert len(big) == 1 and sp.Poly(big[0], z).degree() == 5
