@@ -307,7 +307,11 @@ class BranchSolver:
         """
         if self._branch_points is None:
             prec = self.dps + GUARD
-            disc = sp.discriminant(self.poly.as_expr(), G)
+            try:  # the shared operation of rmtsym.algebraic when available
+                from .algebraic import discriminant as _disc
+                disc = _disc(SpectralEquation(self.poly, self.equation.name))
+            except ImportError:  # pragma: no cover
+                disc = sp.discriminant(self.poly.as_expr(), G)
             pts = self._real_roots(disc, prec)
             lead = sp.Poly(self.poly.as_expr(), G).all_coeffs()[0]
             pts += self._real_roots(lead, prec)
@@ -479,7 +483,15 @@ class BranchSolver:
         return g.reshape(shape)
 
     def _select_np(self, zu, return_roots=False):
-        roots = self._np_roots(zu)
+        realz = zu.imag == 0
+        if np.all(realz):
+            roots = self._np_roots(zu.real)
+        elif not np.any(realz):
+            roots = self._np_roots(zu)
+        else:
+            roots = np.empty((len(zu), self.degree), dtype=complex)
+            roots[realz] = self._np_roots(zu.real[realz])
+            roots[~realz] = self._np_roots(zu[~realz])
         choice = self._select_unique(zu, roots)
         real = zu.imag <= 1e-12 * self._hull()[2]
         if np.any(real):
@@ -487,7 +499,8 @@ class BranchSolver:
             inside = self._in_support_np(zu.real) & real & (choice < 0)
             if np.any(inside):
                 r = roots[inside]
-                ok = (r.imag < -1e-7 * (1 + np.abs(r))) & np.isfinite(r)
+                # real coefficients: conjugate pairs are exact in the real eigen-solver
+                ok = (r.imag < 0) & np.isfinite(r)
                 cnt = ok.sum(axis=1)
                 idx = np.argmax(ok, axis=1)
                 sel = np.nonzero(inside)[0][cnt == 1]
@@ -526,7 +539,8 @@ class BranchSolver:
             xi = xf[inside]
             # real coefficients: real companion matrices (twice as fast as complex ones)
             roots = self._np_roots(xi)
-            ok = (roots.imag < -1e-7 * (1 + np.abs(roots))) & np.isfinite(roots)
+            # real companion matrices: complex roots come in exact conjugate pairs
+            ok = (roots.imag < 0) & np.isfinite(roots)
             cnt = ok.sum(axis=1)
             g = np.full(len(xi), np.nan + 0j)
             uniq = cnt == 1
@@ -802,12 +816,8 @@ class BranchSolver:
                                 masses.append(r.real)
                     # the physical branch near x0: ε·G(x0 + iε) → mass
                     x0f = float(sp.N(x0))
-                    estimates = []
-                    for e in (1e-5 * scale, 1e-6 * scale):
-                        zz = np.array([x0f + 1j * e])
-                        gv = self.stieltjes_numpy(zz)[0]
-                        estimates.append((1j * e * gv).real)
-                    est = estimates[-1]
+                    e = 1e-6 * scale
+                    est = float((1j * e * self.stieltjes_numpy(np.array([x0f + 1j * e]))[0]).real)
                     best = min(masses, key=lambda m: abs(float(m) - est))
                     if best > mpmath.mpf(10) ** (-self.dps) and abs(float(best) - est) < 0.01:
                         atoms.append((mpmath.mpf(sp.N(x0, self.dps + GUARD)) if x0.is_number else x0, +best))

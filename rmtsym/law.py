@@ -1,0 +1,489 @@
+"""scipy.stats-like objects for algebraic spectral laws.
+
+A :class:`SpectralLaw` wraps a numeric :class:`~rmtsym.algebraic.SpectralEquation`
+Q(G, z) = 0 and its :class:`~rmtsym.solver.BranchSolver`. Two paths are offered:
+
+* the double-precision methods, shaped like ``scipy.stats`` (``pdf``, ``cdf``,
+  ``ppf``, ``moment``, ``mean``, ``var``, ``std``, ``support``, ``rvs``, ``stieltjes``):
+  floats for scalars, numpy arrays for arrays;
+* the ``*_mp`` methods (``pdf_mp``, ``cdf_mp``, ``moment_mp``, ``stieltjes_mp``):
+  high precision at ``dps`` digits, each returning a :class:`~rmtsym.numbers.Certified`.
+
+The CDF of the continuous part is the integral of ρ over each support interval [a, b]
+after the substitution t = a + (b − a)(1 − cos θ)/2, which turns the square-root (or
+inverse square-root) edge behaviour into a smooth function of θ ∈ [0, π]; in double
+precision it is a Chebyshev interpolant of degree up to 1024 integrated exactly, at high
+precision ``mpmath.quad`` (tanh–sinh). Atoms are included (right-continuous CDF).
+
+:class:`PenningtonWorahLaw` is the limiting spectrum of M = YYᵀ/m, Y = f(WX)
+(J. Pennington and P. Worah, "Nonlinear random matrix theory for deep learning",
+NeurIPS 2017): the quartic of :func:`rmtsym.pennington_worah.quartic` with exact
+parameters.
+"""
+from __future__ import annotations
+
+import math
+from typing import List, Optional, Tuple
+
+import mpmath
+import numpy as np
+import sympy as sp
+from numpy.polynomial import chebyshev as C
+
+from .algebraic import SpectralEquation
+from .errors import ParameterError, RmtsymError
+from .numbers import Certified, check_dps, decimal_string
+from .solver import GUARD, BranchSolver
+
+
+def _is_scalar(x) -> bool:
+    return np.ndim(x) == 0
+
+
+class SpectralLaw:
+    """A probability law given by its algebraic Stieltjes equation Q(G, z) = 0.
+
+    Parameters
+    ----------
+    equation : SpectralEquation
+        Numeric Q(G, z); G(z) = ∫ρ(t)dt/(z − t) ~ 1/z on the physical branch.
+    dps : int
+        Default precision (decimal digits) of the ``*_mp`` methods.
+    name : str
+        A label used in reprs and LaTeX.
+
+    Notes
+    -----
+    ρ(x) = −Im G(x + i0)/π on the support intervals; atoms at the zeros of the leading
+    coefficient with masses lim (z − x0) G(z) (see :class:`~rmtsym.solver.BranchSolver`).
+    """
+
+    def __init__(self, equation: SpectralEquation, dps: int = 30, name: str = ""):
+        self.dps = check_dps(dps)
+        self.equation = equation
+        self.name = name or equation.name
+        self.solver = BranchSolver(equation, self.dps)
+        self._intervals = self.solver.support()
+        self._atoms = self.solver.atoms()
+        if not self._intervals and not self._atoms:
+            raise RmtsymError("the equation has neither a continuous support nor atoms; it is not the equation of a probability law")
+        #: digits of the parameters (None when exact); results never claim more
+        self.parameter_digits: Optional[int] = None
+        self.notes: List[str] = []
+        self._cheb = None
+
+    # ------------------------------------------------------------------ structure
+    def intervals(self) -> List[Tuple]:
+        """The support intervals of the continuous part, [(a, b), ...] (mpf edges)."""
+        return list(self._intervals)
+
+    def atoms(self) -> List[Tuple]:
+        """The atoms [(x0, mass), ...] (mpf)."""
+        return list(self._atoms)
+
+    def support(self) -> Tuple[float, float]:
+        """The smallest interval [lo, hi] holding the law (atoms included), like scipy."""
+        pts = [float(a) for a, _ in self._intervals] + [float(b) for _, b in self._intervals]
+        pts += [float(x) for x, _ in self._atoms]
+        return (min(pts), max(pts))
+
+    # ------------------------------------------------------------------ Chebyshev tables
+    def _tables(self):
+        """Per interval: (a, b, Chebyshev series of h(θ) and of its integral from 0)."""
+        if self._cheb is None:
+            tables = []
+            for a, b in self._intervals:
+                a, b = float(a), float(b)
+                half = (b - a) / 2
+
+                def h(theta, a=a, half=half):
+                    t = a + half * (1 - np.cos(theta))
+                    return self.solver.density_numpy(t) * half * np.sin(theta)
+
+                prev = None
+                for deg in (64, 128, 256, 512, 1024):
+                    ser = C.Chebyshev.interpolate(h, deg, domain=[0, np.pi])
+                    mass = ser.integ(lbnd=0)(np.pi)
+                    if prev is not None and abs(mass - prev) < 1e-14:
+                        break
+                    prev = mass
+                tables.append((a, b, ser, ser.integ(lbnd=0)))
+            self._cheb = tables
+        return self._cheb
+
+    def total_mass(self) -> float:
+        """Continuous mass plus atoms (1 up to quadrature error; a consistency check)."""
+        cont = sum(float(F(np.pi)) for _, _, _, F in self._tables())
+        return cont + sum(float(m) for _, m in self._atoms)
+
+    # ------------------------------------------------------------------ double precision
+    def pdf(self, x):
+        """Density of the continuous part, ρ(x) = −Im G(x + i0)/π (atoms excluded)."""
+        arr = np.asarray(x, dtype=float)
+        out = self.solver.density_numpy(arr)
+        return float(out) if _is_scalar(x) else out
+
+    def cdf(self, x):
+        """P(X ≤ x), atoms included (right-continuous)."""
+        arr = np.asarray(x, dtype=float)
+        flat = arr.ravel()
+        out = np.zeros(flat.shape)
+        for x0, m in self._atoms:
+            out += np.where(flat >= float(x0), float(m), 0.0)
+        for a, b, _, F in self._tables():
+            mass = float(F(np.pi))
+            inside = (flat > a) & (flat < b)
+            out += np.where(flat >= b, mass, 0.0)
+            if np.any(inside):
+                theta = np.arccos(np.clip(1 - 2 * (flat[inside] - a) / (b - a), -1, 1))
+                out[inside] += np.clip(F(theta), 0.0, mass)
+        out = np.clip(out, 0.0, 1.0)
+        return float(out[0]) if _is_scalar(x) else out.reshape(arr.shape)
+
+    def ppf(self, q):
+        """Quantile function inf{x : F(x) ≥ q} (inverse CDF), q in [0, 1]."""
+        arr = np.asarray(q, dtype=float)
+        flat = arr.ravel()
+        if np.any(~np.isfinite(flat)) or np.any((flat < 0) | (flat > 1)):
+            raise ParameterError("quantile levels q must lie in [0, 1]")
+        pieces = [(float(x0), 0, float(m), None) for x0, m in self._atoms]
+        pieces += [(a, 1, float(F(np.pi)), (a, b, h, F)) for a, b, h, F in self._tables()]
+        pieces.sort(key=lambda p: (p[0], p[1]))
+        out = np.full(flat.shape, np.nan)
+        base = 0.0
+        lo, hi = self.support()
+        for loc, kind, mass, tab in pieces:
+            todo = np.isnan(out) & (flat <= base + mass)
+            if np.any(todo):
+                if kind == 0:
+                    out[todo] = loc
+                else:
+                    a, b, h, F = tab
+                    target = np.clip(flat[todo] - base, 0.0, mass)
+                    grid = np.linspace(0, np.pi, 2049)
+                    cum = np.maximum.accumulate(F(grid))
+                    theta = np.interp(target, cum, grid)
+                    for _ in range(4):  # Newton on F(θ) = target
+                        dens = h(theta)
+                        step = np.where(dens > 1e-12, (F(theta) - target) / np.maximum(dens, 1e-300), 0.0)
+                        theta = np.clip(theta - step, 0.0, np.pi)
+                    out[todo] = a + (b - a) * (1 - np.cos(theta)) / 2
+            base += mass
+        out[np.isnan(out)] = hi  # q = 1 up to rounding of the total mass
+        out[flat <= 0] = lo
+        return float(out[0]) if _is_scalar(q) else out.reshape(arr.shape)
+
+    def rvs(self, size=1, random_state=None):
+        """Random variates by inverse CDF: ppf(U), U uniform on (0, 1)."""
+        rng = random_state if isinstance(random_state, np.random.Generator) else np.random.default_rng(random_state)
+        u = rng.random(size)
+        return self.ppf(u)
+
+    def stieltjes(self, zz):
+        """G(z) on the physical branch (double precision; scalars or arrays)."""
+        arr = np.asarray(zz, dtype=complex)
+        out = self.solver.stieltjes_numpy(arr)
+        return complex(out) if _is_scalar(zz) else out
+
+    # ------------------------------------------------------------------ moments
+    def moment_exact(self, k: int):
+        """m_k = ∫x^k dμ exactly, from the expansion of Q at z = ∞ (SymPy), or None."""
+        if not isinstance(k, (int, np.integer)) or k < 0:
+            raise ParameterError(f"the moment order must be a nonnegative whole number, got {k!r}")
+        if k == 0:
+            return sp.Integer(1)
+        try:
+            from .algebraic import moments_at_infinity
+        except ImportError:  # pragma: no cover
+            return None
+        return sp.sympify(moments_at_infinity(SpectralEquation(self.solver.poly, self.name), int(k))[-1])
+
+    def moment_numeric(self, k: int) -> float:
+        """m_k from the density and the atoms (Chebyshev quadrature): a check of moment()."""
+        total = sum(float(x0) ** k * float(m) for x0, m in self._atoms)
+        for a, b, _, _ in self._tables():
+            half = (b - a) / 2
+
+            def g(theta, a=a, half=half):
+                t = a + half * (1 - np.cos(theta))
+                return t ** k * self.solver.density_numpy(t) * half * np.sin(theta)
+
+            ser = C.Chebyshev.interpolate(g, 1024, domain=[0, np.pi])
+            total += float(ser.integ(lbnd=0)(np.pi))
+        return total
+
+    def moment(self, k: int) -> float:
+        """Non-central moment m_k (exact when the series is available)."""
+        exact = self.moment_exact(k)
+        if exact is not None:
+            return float(sp.N(exact, 20))
+        return self.moment_numeric(k)
+
+    def moment_mp(self, k: int, dps: Optional[int] = None) -> Certified:
+        """m_k at ``dps`` digits (the exact series value evaluated, or quadrature)."""
+        dps = self.dps if dps is None else check_dps(dps)
+        exact = self.moment_exact(k)
+        if exact is not None:
+            digits = self._cap(dps)
+            with mpmath.workdps(dps + GUARD):
+                val = mpmath.mpf(str(sp.N(exact, dps + GUARD)))
+            return Certified(val, digits, "series at infinity", exact=exact if self.parameter_digits is None else None)
+        with mpmath.workdps(dps + GUARD):
+            total = mpmath.fsum(x0 ** k * m for x0, m in self._atoms)
+            err = mpmath.mpf(0)
+            for a, b in self._intervals:
+                val, e = self._quad_interval(a, b, b, dps, lambda t: t ** k)
+                total += val
+                err += e
+            digits = self._cap(min(dps, int(-mpmath.log10(err / abs(total))) if err > 0 and total != 0 else dps))
+            return Certified(+total, digits, "quadrature of the density")
+
+    def mean(self) -> float:
+        """First moment m1."""
+        return self.moment(1)
+
+    def var(self) -> float:
+        """Variance m2 − m1²."""
+        exact1, exact2 = self.moment_exact(1), self.moment_exact(2)
+        if exact1 is not None and exact2 is not None:
+            return float(sp.N(exact2 - exact1 ** 2, 20))
+        return self.moment(2) - self.moment(1) ** 2
+
+    def std(self) -> float:
+        """Standard deviation √var."""
+        return math.sqrt(self.var())
+
+    # ------------------------------------------------------------------ high precision
+    def _cap(self, digits: int) -> int:
+        if self.parameter_digits is not None:
+            return max(0, min(digits, self.parameter_digits - 1))
+        return digits
+
+    def _recap(self, c: Certified) -> Certified:
+        if self.parameter_digits is None:
+            return c
+        note = (c.note + "; " if c.note else "") + f"parameters known to {self.parameter_digits} digits"
+        return Certified(c.value, self._cap(c.digits), c.method, c.exact, note)
+
+    def pdf_mp(self, x, dps: Optional[int] = None):
+        """ρ(x) at ``dps`` digits: a Certified (a list of them for a list of x)."""
+        xs = [x] if _is_scalar(x) and not isinstance(x, (list, tuple)) else list(x)
+        vals = [self._recap(c) for c in self.solver.density_many(xs, dps)]
+        return vals[0] if _is_scalar(x) and not isinstance(x, (list, tuple)) else vals
+
+    def stieltjes_mp(self, zz, dps: Optional[int] = None) -> Certified:
+        """G(z) at ``dps`` digits (Certified mpc)."""
+        return self._recap(self.solver.stieltjes(zz, dps))
+
+    _gl_cache: dict = {}
+
+    @classmethod
+    def _gauss_legendre(cls, degree: int, prec_dps: int):
+        """Gauss–Legendre nodes and weights on [-1, 1] (3·2^(degree−1) of them), cached."""
+        key = (degree, prec_dps)
+        if key not in cls._gl_cache:
+            with mpmath.workdps(prec_dps):
+                gl = mpmath.calculus.quadrature.GaussLegendre(mpmath.mp)
+                cls._gl_cache[key] = gl.calc_nodes(degree, mpmath.mp.prec)
+        return cls._gl_cache[key]
+
+    def _quad_interval(self, a, b, upper, dps, weight=None):
+        """∫_a^upper w(t)ρ(t)dt with t = a + (b − a)(1 − cos θ)/2, Gauss–Legendre in θ.
+
+        The integrand in θ is analytic for square-root and inverse-square-root edges, so
+        Gauss–Legendre converges geometrically; the nodes of one rule are evaluated in a
+        single batch (:meth:`BranchSolver.density_many`). The rule is doubled until two
+        successive rules agree to the working precision; their difference is the error
+        estimate. Returns (value, error estimate).
+        """
+        half = (b - a) / 2
+        ratio = (upper - a) / half - 1
+        theta_up = mpmath.acos(max(-1, min(1, -ratio)))
+        if theta_up == 0:
+            return mpmath.mpf(0), mpmath.mpf(0)
+        prec = dps + GUARD
+        prev = None
+        err = mpmath.inf
+        for degree in range(5, 11):
+            nodes = self._gauss_legendre(degree, prec)
+            thetas = [theta_up * (1 + xk) / 2 for xk, _ in nodes]
+            ts = [a + half * (1 - mpmath.cos(th)) for th in thetas]
+            rhos = self.solver.density_many(ts, dps)
+            total = mpmath.mpf(0)
+            for (xk, wk), th, t, r in zip(nodes, thetas, ts, rhos):
+                w = weight(t) if weight is not None else 1
+                total += wk * w * r.value * mpmath.sin(th)
+            total *= half * theta_up / 2
+            if prev is not None:
+                err = abs(total - prev)
+                if err <= mpmath.mpf(10) ** (-dps - 2) * max(abs(total), mpmath.mpf(10) ** (-dps)):
+                    break
+            prev = total
+        return total, err
+
+    def cdf_mp(self, x, dps: Optional[int] = None) -> Certified:
+        """P(X ≤ x) at ``dps`` digits (atoms included; Gauss–Legendre quadrature in θ)."""
+        dps = self.dps if dps is None else check_dps(dps)
+        with mpmath.workdps(dps + GUARD):
+            xm = mpmath.mpf(x) if isinstance(x, str) else mpmath.mpf(mpmath.mpmathify(x).real)
+            if not mpmath.isfinite(xm):
+                raise ParameterError(f"x must be a finite number, got {x!r}")
+            total = mpmath.fsum(m for x0, m in self._atoms if x0 <= xm)
+            err = mpmath.mpf(0)
+            for a, b in self._intervals:
+                if xm <= a:
+                    continue
+                val, e = self._quad_interval(a, b, min(xm, b), dps)
+                total += val
+                err += e
+            err += mpmath.mpf(10) ** (-dps)
+            digits = dps if total == 0 else int(max(0, min(dps, -mpmath.log10(err / abs(total)))))
+            return self._recap(Certified(+total, digits, "Gauss-Legendre quadrature of the density (theta substitution) + atoms",
+                                         note=f"quadrature error estimate {mpmath.nstr(err, 3)}"))
+
+    # ------------------------------------------------------------------ display
+    def _parameter_latex(self) -> str:
+        return ""
+
+    def _repr_latex_(self) -> str:
+        from .symbols import G
+
+        eq = sp.latex(sp.collect(self.equation.poly.as_expr(), G))
+        params = self._parameter_latex()
+        title = f"\\text{{{self.name}}}:\\ " if self.name else ""
+        return f"$${title}{eq} = 0{params}$$"
+
+    def __repr__(self) -> str:
+        sup = ", ".join(f"[{float(a):.6g}, {float(b):.6g}]" for a, b in self._intervals)
+        at = ", ".join(f"{float(m):.6g}@{float(x):.6g}" for x, m in self._atoms)
+        return f"{type(self).__name__}({self.name!r}, support={sup or '-'}, atoms={at or '-'})"
+
+
+def _exact_from(value, name: str):
+    """Exact SymPy number for a parameter; (value, digits) where digits is None when exact."""
+    from .pennington_worah import exact_parameter
+
+    digits = None
+    if isinstance(value, Certified):
+        if value.exact is not None:
+            value = value.exact
+        else:
+            digits = value.digits
+            value = sp.Rational(decimal_string(value.value, max(1, value.digits)))
+    elif isinstance(value, str):
+        try:
+            value = sp.Rational(value.strip())
+        except (TypeError, ValueError, SyntaxError):
+            raise ParameterError(f"{name} must be a number, got {value!r}")
+    try:
+        val = exact_parameter(value, name)
+    except ParameterError:
+        raise
+    except Exception:
+        raise ParameterError(f"{name} must be a real number, got {value!r}")
+    if not val.is_number:
+        raise ParameterError(f"{name} must be a number, got {val}")
+    fv = complex(sp.N(val, 20))
+    if not (math.isfinite(fv.real) and math.isfinite(fv.imag)):
+        raise ParameterError(f"{name} must be finite, got {val}")
+    if abs(fv.imag) > 0:
+        raise ParameterError(f"{name} must be real, got {val}")
+    return val, digits
+
+
+class PenningtonWorahLaw(SpectralLaw):
+    """The Pennington–Worah law of the spectrum of M = YYᵀ/m, Y = f(WX).
+
+    Its Stieltjes transform solves the quartic (Pennington & Worah, NeurIPS 2017;
+    theory.md §1.4)::
+
+        φ²z²ζ(η−ζ)G⁴ − φzζ[ψz + 2(η−ζ)(φ−ψ)]G³ − [ψz(ηφψ − 2φζ + ψζ) − ζ(η−ζ)(φ−ψ)²]G²
+            + ψ[ψ²z + (ηψ − ζ)(φ−ψ)]G − ψ³ = 0,
+
+    with φ = n0/m, ψ = n0/n1, η = Var f(σZ), ζ = (E[Z f(σZ)])². ζ = 0 gives
+    Marchenko–Pastur (ratio φ/ψ, scale η); η = ζ the product of two Wisharts.
+
+    Parameters
+    ----------
+    eta, zeta, phi, psi : number, numeric string, SymPy number or Certified
+        Exact values (ints, Rationals, decimal strings, closed forms) keep the law
+        exact at any precision; floats are read as their shortest decimal; a
+        ``Certified`` without closed form is carried at its certified digits, which
+        then bound the digits of every result (see ``parameter_digits``).
+    dps : int
+        Default precision of the ``*_mp`` methods.
+
+    Raises
+    ------
+    ParameterError
+        φ ≤ 0, ψ ≤ 0, ζ < 0, η < ζ, η ≤ 0, or non-finite values.
+    """
+
+    def __init__(self, eta, zeta, phi, psi, dps: int = 30):
+        from . import pennington_worah as pw
+
+        values, digits = {}, []
+        for name, v in (("eta", eta), ("zeta", zeta), ("phi", phi), ("psi", psi)):
+            val, d = _exact_from(v, name)
+            values[name] = val
+            if d is not None:
+                digits.append(d)
+        e, zt, ph, ps = values["eta"], values["zeta"], values["phi"], values["psi"]
+        if not ph > 0:
+            raise ParameterError(f"phi = n0/m must be positive, got {ph}")
+        if not ps > 0:
+            raise ParameterError(f"psi = n0/n1 must be positive, got {ps}")
+        if zt < 0:
+            raise ParameterError(f"zeta = (E[Z f(sigma Z)])^2 cannot be negative, got {zt}")
+        if e < zt:
+            raise ParameterError(f"eta must be at least zeta (eta - zeta is a sum of squares), got eta={sp.N(e, 10)} < zeta={sp.N(zt, 10)}")
+        if not e > 0:
+            raise ParameterError("eta must be positive (eta = 0 means a constant activation and M = 0)")
+        self.eta, self.zeta, self.phi, self.psi = e, zt, ph, ps
+        equation = pw.quartic(e, zt, ph, ps)
+        super().__init__(equation, dps=dps, name="Pennington-Worah")
+        if digits:
+            self.parameter_digits = min(digits)
+            self.notes.append(f"eta, zeta known numerically to {self.parameter_digits} digits; "
+                              "results carry at most that many digits minus one")
+        try:
+            self.case = pw.classify(e, zt, ph, ps)
+        except Exception:  # classification is informative only
+            self.case = "marchenko-pastur" if zt == 0 else ("product-wishart" if sp.simplify(e - zt) == 0 else "general")
+
+    @classmethod
+    def from_activation(cls, act, phi, psi, sigma_w=1, sigma_x=1, dps: int = 30) -> "PenningtonWorahLaw":
+        """The law for an activation f (string or Activation) at scales σw, σx.
+
+        η and ζ come from :func:`rmtsym.gaussian.gaussian_moments`; their closed forms
+        are used when known (the law is then exact), else their certified values.
+        """
+        from .gaussian import gaussian_moments
+        from . import symbols as S
+
+        gm = gaussian_moments(act, sigma_w=sigma_w, sigma_x=sigma_x, dps=max(dps, 15) + 5)
+        sw = _exact_from(sigma_w, "sigma_w")[0]
+        sx = _exact_from(sigma_x, "sigma_x")[0]
+        params = []
+        for expr, cert, name in ((gm.eta_expr, gm.eta, "eta"), (gm.zeta_expr, gm.zeta, "zeta")):
+            value = None
+            if expr is not None:
+                ex = sp.sympify(expr).subs({S.sigma: sw * sx, S.sigma_w: sw, S.sigma_x: sx})
+                if ex.is_number and not ex.has(sp.nan, sp.zoo, sp.oo):
+                    value = ex
+            if value is None:
+                if cert is None:
+                    raise ParameterError(f"{name} of this activation is not a number (free parameters left?)")
+                value = cert
+            params.append(value)
+        law = cls(params[0], params[1], phi, psi, dps=dps)
+        law.activation = act
+        law.gaussian_moments = gm
+        return law
+
+    def _parameter_latex(self) -> str:
+        return (f",\\quad \\eta = {sp.latex(self.eta)},\\ \\zeta = {sp.latex(self.zeta)},"
+                f"\\ \\varphi = {sp.latex(self.phi)},\\ \\psi = {sp.latex(self.psi)}")
+
+
+__all__ = ["SpectralLaw", "PenningtonWorahLaw"]
