@@ -763,6 +763,11 @@ def _certified_quad(expr, s_value, dps, center=None, kinks=None, what="E[g]"):
         else:
             digits = int(mpmath.floor(-mpmath.log10(diff / scale)))
         digits = max(0, min(dps, digits))
+        if digits < 1:
+            raise ActivationError(
+                f"the quadrature of {what} does not converge (two evaluations differ by "
+                f"{mpmath.nstr(diff, 3)}): the activation is probably singular or not "
+                "square-integrable against the Gaussian")
         note = f"{what}: tanh-sinh quadrature, two subdivisions agree to |Δ| = {mpmath.nstr(diff, 3)}"
         return Certified(+v2, digits, "quadrature", None, note)
 
@@ -1178,7 +1183,7 @@ def _self_check(f, mean_e, ef2_e, exf_e):
 
 
 def _symbolic_moments(f, time_limit):
-    """Cached closed forms (mean, E f², E[X f]) in symbols.sigma, plus conditions and notes."""
+    """Cached closed forms (mean, η, ζ) in symbols.sigma, plus conditions and notes."""
     key = sp.srepr(f)
     if key in _MOMENT_CACHE:
         return _MOMENT_CACHE[key]
@@ -1203,7 +1208,9 @@ def _symbolic_moments(f, time_limit):
     if not _self_check(f, mean_e, ef2_e, exf_e):
         notes.append("a closed form disagreed with quadrature and was discarded")
         mean_e = ef2_e = exf_e = None
-    out = (mean_e, ef2_e, exf_e, tuple(c1) + tuple(c2) + tuple(c3), tuple(notes))
+    eta_e = _simplify(ef2_e - mean_e ** 2) if (ef2_e is not None and mean_e is not None) else None
+    zeta_e = _simplify((exf_e / SIGMA) ** 2) if exf_e is not None else None
+    out = (mean_e, eta_e, zeta_e, tuple(c1) + tuple(c2) + tuple(c3), tuple(notes))
     _MOMENT_CACHE[key] = out
     return out
 
@@ -1253,9 +1260,7 @@ def gaussian_moments(activation, sigma_w=1, sigma_x=1, dps=30,
     if not f.has(X):
         raise ActivationError("the activation must depend on x")
     s = sw * sx
-    mean_e, ef2_e, exf_e, conditions, notes = _symbolic_moments(f, time_limit)
-    eta_e = _simplify(ef2_e - mean_e ** 2) if (ef2_e is not None and mean_e is not None) else None
-    zeta_e = _simplify((exf_e / SIGMA) ** 2) if exf_e is not None else None
+    mean_e, eta_e, zeta_e, conditions, notes = _symbolic_moments(f, time_limit)
     symbolic_s = bool(s.free_symbols)
     subs_s = {SIGMA: s} if symbolic_s else {}
     mean_out = mean_e.subs(subs_s) if mean_e is not None else None
