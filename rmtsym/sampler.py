@@ -1,0 +1,574 @@
+"""Monte Carlo of the real random matrices of Pennington & Worah.
+
+The matrix simulated is exactly the one of J. Pennington and P. Worah, *Nonlinear
+random matrix theory for deep learning*, NeurIPS 30 (2017), with the conventions of
+``shared/reference/theory.md`` §1.1::
+
+    W ∈ R^{n1×n0},  W_ij ~ N(0, σw²/n0)        X ∈ R^{n0×m},  X_iμ ~ N(0, σx²)
+    Y = f(WX) − μ0 ∈ R^{n1×m}                  M = Y Yᵀ / m ∈ R^{n1×n1}
+    φ = n0/m,  ψ = n0/n1,  μ0 = E f(σZ),  σ = σw σx
+
+The centring constant μ0 is the *exact* Gaussian mean (theory.md §1.3: the mean adds a
+rank-one spike ≈ n1 μ0² and leaves the bulk unchanged; the empirical mean would
+subtract a random matrix instead). Entries of W and X may also be Rademacher ±1 or
+uniform on [−√3, √3], scaled to the same variances (universality, Benigni & Péché,
+EJP 26 (2021); theory.md §3).
+
+Eigenvalues are computed from the smaller of YYᵀ/m (n1×n1) and YᵀY/m (m×m); when
+m < n1 the n1 − m missing eigenvalues are exact zeros, so the result is always the n1
+eigenvalues of M, sorted increasingly.
+
+Public API: :func:`sample_eigenvalues` (→ :class:`SampleResult`), :func:`sample_matrix`,
+:func:`sample_features`, :func:`sample_gram_eigenvalues`, :func:`random_entries`,
+:func:`apply_layer`, :func:`resolve_activation`, :func:`sample_sizes`.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import sys
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Callable, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .errors import ParameterError, RmtsymError
+
+#: accepted entry distributions (all centred, scaled to the stated variance)
+ENTRIES = ("gaussian", "rademacher", "uniform")
+
+#: rows of f(WX) processed at once when applying the activation (bounds temporaries)
+_CHUNK_ELEMENTS = 1 << 20
+
+
+# ---------------------------------------------------------------------------
+# argument checking
+# ---------------------------------------------------------------------------
+def _check_positive_int(value, name: str) -> int:
+    if isinstance(value, bool):
+        raise ParameterError(f"{name} must be a positive whole number, got {value!r}")
+    if isinstance(value, numbers.Integral):
+        ivalue = int(value)
+    elif isinstance(value, (float, Fraction)) and float(value).is_integer():
+        ivalue = int(value)
+    elif isinstance(value, str):
+        try:
+            ivalue = int(value.strip())
+        except ValueError:
+            raise ParameterError(f"{name} must be a positive whole number, got {value!r}") from None
+    else:
+        raise ParameterError(f"{name} must be a positive whole number, got {value!r}")
+    if ivalue < 1:
+        raise ParameterError(f"{name} must be at least 1, got {ivalue}")
+    return ivalue
+
+
+def _check_positive_real(value, name: str) -> float:
+    if isinstance(value, bool):
+        raise ParameterError(f"{name} must be a positive number, got {value!r}")
+    try:
+        if isinstance(value, str):
+            fvalue = float(Fraction(value.strip()))
+        else:
+            fvalue = float(value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        raise ParameterError(f"{name} must be a positive number, got {value!r}") from None
+    if not math.isfinite(fvalue) or fvalue <= 0:
+        raise ParameterError(f"{name} must be a finite positive number, got {value!r}")
+    return fvalue
+
+
+def _check_entries(entries) -> Tuple[str, str]:
+    """Return (entries of W, entries of X) from a name or a pair of names."""
+    if isinstance(entries, str):
+        pair = (entries, entries)
+    elif isinstance(entries, (tuple, list)) and len(entries) == 2:
+        pair = tuple(entries)
+    else:
+        raise ParameterError(f"entries must be one of {', '.join(ENTRIES)} (or a pair of them), "
+                             f"got {entries!r}")
+    out = []
+    for e in pair:
+        name = str(e).strip().lower()
+        if name not in ENTRIES:
+            raise ParameterError(f"entries must be one of {', '.join(ENTRIES)}, got {e!r}")
+        out.append(name)
+    return out[0], out[1]
+
+
+def sample_sizes(phi, psi, n0) -> Tuple[int, int, int]:
+    """The matrix sizes (n0, n1, m) for the requested ratios.
+
+    n1 = round(n0/ψ), m = round(n0/φ) (PW's φ = n0/m, ψ = n0/n1; theory.md §1.1).
+
+    Raises
+    ------
+    ParameterError
+        If n0 is not a whole number ≥ 1, φ or ψ is not a positive number, or the
+        rounded n1 or m is < 1.
+    """
+    n0 = _check_positive_int(n0, "n0")
+    phi = _check_positive_real(phi, "phi")
+    psi = _check_positive_real(psi, "psi")
+    n1 = int(round(n0 / psi))
+    m = int(round(n0 / phi))
+    if n1 < 1:
+        raise ParameterError(f"n0 = {n0} and psi = {psi:g} give n1 = round(n0/psi) = {n1} rows; "
+                             f"n1 must be at least 1 (increase n0 or decrease psi)")
+    if m < 1:
+        raise ParameterError(f"n0 = {n0} and phi = {phi:g} give m = round(n0/phi) = {m} samples; "
+                             f"m must be at least 1 (increase n0 or decrease phi)")
+    return n0, n1, m
+
+
+# ---------------------------------------------------------------------------
+# activation handling
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _ResolvedActivation:
+    function: Callable
+    name: str
+    activation: object  # the rmtsym Activation, or None for a bare callable
+
+
+def resolve_activation(activation) -> "_ResolvedActivation":
+    """Turn a spec string, an :class:`rmtsym.activation.Activation` or a callable into a numpy function.
+
+    A string is parsed by :func:`rmtsym.activation.parse_activation` (an AST
+    whitelist; user text is never evaluated). An Activation must have no free
+    parameters left (substitute them first with ``.subs``). A bare callable must
+    accept and return numpy arrays.
+    """
+    if isinstance(activation, _ResolvedActivation):
+        return activation
+    if isinstance(activation, str):
+        try:
+            from .activation import parse_activation
+        except ImportError as exc:  # pragma: no cover - only before activation.py exists
+            raise RmtsymError("activation formulas cannot be parsed: rmtsym.activation is "
+                              "not available") from exc
+        activation = parse_activation(activation)
+    if hasattr(activation, "numpy_function"):
+        params = tuple(getattr(activation, "params", ()) or ())
+        if params:
+            names = ", ".join(str(p) for p in params)
+            raise ParameterError(f"the activation still has free parameters ({names}); "
+                                 f"give them values before sampling")
+        name = str(getattr(activation, "name", None) or getattr(activation, "source", None)
+                   or getattr(activation, "expr", "f"))
+        return _ResolvedActivation(activation.numpy_function(), name, activation)
+    if callable(activation):
+        name = getattr(activation, "__name__", None) or "f"
+        return _ResolvedActivation(activation, str(name), None)
+    raise ParameterError(f"the activation must be a formula, an Activation or a callable, "
+                         f"got {type(activation).__name__}")
+
+
+def _gaussian_mean_numeric(function: Callable, sigma: float) -> float:
+    """E f(σZ) by adaptive quadrature (scipy), split at 0 and ±σ to catch kinks.
+
+    Used only for bare callables; rmtsym Activations get the certified mean of
+    :func:`rmtsym.gaussian.gaussian_moments`.
+    """
+    from scipy import integrate
+
+    def integrand(u):
+        value = np.asarray(function(np.array([sigma * u], dtype=float)), dtype=float)
+        return float(value.reshape(-1)[0]) * math.exp(-0.5 * u * u) / math.sqrt(2 * math.pi)
+
+    pieces = [(-np.inf, -1.0), (-1.0, 0.0), (0.0, 1.0), (1.0, np.inf)]
+    total = 0.0
+    for a, b in pieces:
+        val, _ = integrate.quad(integrand, a, b, limit=200, epsabs=1e-13, epsrel=1e-12)
+        total += val
+    return total
+
+
+def centring_constant(activation, sigma_w=1, sigma_x=1) -> float:
+    """The exact Gaussian mean μ0 = E f(σZ), σ = σw σx (theory.md §1.3).
+
+    For an rmtsym Activation this is ``gaussian_moments(act, sigma_w, sigma_x).mean``
+    (closed form or certified quadrature) rounded to double; for a bare callable it is
+    computed by scipy adaptive quadrature.
+    """
+    res = resolve_activation(activation)
+    sigma_w = _check_positive_real(sigma_w, "sigma_w")
+    sigma_x = _check_positive_real(sigma_x, "sigma_x")
+    if res.activation is not None and hasattr(res.activation, "expr"):
+        from .gaussian import gaussian_moments
+
+        return float(gaussian_moments(res.activation, sigma_w=sigma_w, sigma_x=sigma_x).mean)
+    return _gaussian_mean_numeric(res.function, sigma_w * sigma_x)
+
+
+# ---------------------------------------------------------------------------
+# random entries and layers
+# ---------------------------------------------------------------------------
+def random_entries(rng: np.random.Generator, shape, std: float = 1.0, entries: str = "gaussian",
+                   dtype=np.float64, out: Optional[np.ndarray] = None) -> np.ndarray:
+    """An array of iid centred entries with standard deviation ``std``.
+
+    ``entries``: ``"gaussian"`` (N(0, std²)), ``"rademacher"`` (±std) or
+    ``"uniform"`` (uniform on [−√3 std, √3 std]); all have variance std².
+    """
+    entries = _check_entries(entries)[0]
+    dtype = np.dtype(dtype)
+    if out is None:
+        out = np.empty(shape, dtype=dtype)
+    if entries == "gaussian":
+        if dtype in (np.float32, np.float64):
+            rng.standard_normal(out=out, dtype=dtype)
+        else:
+            out[...] = rng.standard_normal(shape)
+        out *= std
+    elif entries == "rademacher":
+        bits = rng.integers(0, 2, size=out.shape, dtype=np.int8)
+        np.multiply(bits, 2 * std, out=out, casting="unsafe")
+        out -= std
+    else:
+        half = math.sqrt(3.0) * std
+        if dtype in (np.float32, np.float64):
+            rng.random(out=out, dtype=dtype)
+        else:
+            out[...] = rng.random(shape)
+        out *= 2 * half
+        out -= half
+    return out
+
+
+def _apply_inplace(function: Callable, A: np.ndarray, shift: float) -> np.ndarray:
+    """A ← f(A) − shift, row block by row block so temporaries stay small."""
+    rows = A.shape[0]
+    step = max(1, _CHUNK_ELEMENTS // max(1, A.shape[1]))
+    for i in range(0, rows, step):
+        block = A[i:i + step]
+        value = function(block)
+        value = np.asarray(value)
+        if value.shape != block.shape:
+            value = np.broadcast_to(value, block.shape)
+        block[...] = value
+        if shift:
+            block -= shift
+    if not np.all(np.isfinite(A)):
+        raise RmtsymError("the activation produced non-finite values (inf or nan) on the sampled "
+                          "pre-activations")
+    return A
+
+
+def apply_layer(activation, Y_prev: np.ndarray, n_out: int, rng: np.random.Generator,
+                sigma_w=1.0, entries: str = "gaussian", center: float = 0.0,
+                dtype=np.float64) -> np.ndarray:
+    """One random layer Y = f(W Y_prev) − center with W ∈ R^{n_out×n_in}, W_ij of variance σw²/n_in.
+
+    This is the layer map of theory.md §1.8 (Y_l = f(W_l Y_{l−1}/√n_{l−1}) with unit-variance
+    W_l) for multi-layer propagation; ``center`` is the constant subtracted (usually the
+    Gaussian mean E f(q Z) at the layer's pre-activation scale q).
+
+    Returns
+    -------
+    numpy.ndarray
+        Y of shape (n_out, Y_prev.shape[1]).
+    """
+    res = resolve_activation(activation)
+    n_out = _check_positive_int(n_out, "n_out")
+    n_in = Y_prev.shape[0]
+    sigma_w = _check_positive_real(sigma_w, "sigma_w")
+    W = random_entries(rng, (n_out, n_in), sigma_w / math.sqrt(n_in), entries, dtype)
+    Y = np.empty((n_out, Y_prev.shape[1]), dtype=dtype)
+    np.matmul(W, Y_prev.astype(dtype, copy=False), out=Y)
+    del W
+    return _apply_inplace(res.function, Y, float(center))
+
+
+# ---------------------------------------------------------------------------
+# eigenvalues of a Gram matrix
+# ---------------------------------------------------------------------------
+def sample_gram_eigenvalues(Y: np.ndarray, normalization: Optional[float] = None,
+                            side: str = "rows") -> np.ndarray:
+    """Eigenvalues of the Gram matrix of Y, computed on the smaller side.
+
+    ``side="rows"``: the n×n matrix Y Yᵀ / normalization (n = Y.shape[0]);
+    ``side="columns"``: the p×p matrix Yᵀ Y / normalization (p = Y.shape[1]).
+    The non-zero eigenvalues of YYᵀ and YᵀY coincide, so the smaller product is
+    diagonalised (``numpy.linalg.eigvalsh``) and the missing eigenvalues are exact zeros.
+    The default normalization is the other dimension (``Y.shape[1]`` for rows, i.e.
+    PW's M = YYᵀ/m; ``Y.shape[0]`` for columns, i.e. the data Gram K = YᵀY/n of §1.8).
+
+    Returns
+    -------
+    numpy.ndarray
+        The eigenvalues, sorted increasingly (length Y.shape[0] or Y.shape[1]).
+    """
+    if Y.ndim != 2:
+        raise ParameterError("Y must be a 2-d array")
+    rows, cols = Y.shape
+    if side not in ("rows", "columns"):
+        raise ParameterError(f"side must be 'rows' or 'columns', got {side!r}")
+    target = rows if side == "rows" else cols
+    if normalization is None:
+        normalization = cols if side == "rows" else rows
+    if rows <= cols:
+        gram = Y @ Y.T  # BLAS syrk (numpy detects the transposed operand)
+    else:
+        gram = Y.T @ Y
+    gram /= normalization
+    eigs = np.linalg.eigvalsh(gram)
+    del gram
+    if eigs.shape[0] < target:
+        eigs = np.concatenate([np.zeros(target - eigs.shape[0], dtype=eigs.dtype), eigs])
+        eigs.sort()
+    return eigs
+
+
+# ---------------------------------------------------------------------------
+# progress bar
+# ---------------------------------------------------------------------------
+class _Progress:
+    """A one-line text progress bar on stderr (no dependency)."""
+
+    def __init__(self, total: int, enabled: bool, label: str = "sampling", stream=None):
+        self.total = total
+        self.enabled = enabled
+        self.label = label
+        self.stream = stream or sys.stderr
+        self.start = time.perf_counter()
+
+    def update(self, done: int) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        frac = done / self.total if self.total else 1.0
+        filled = int(round(width * frac))
+        elapsed = time.perf_counter() - self.start
+        eta = elapsed / frac - elapsed if frac > 0 else float("nan")
+        self.stream.write(f"\r{self.label}: [{'#' * filled}{'.' * (width - filled)}] "
+                          f"{done}/{self.total} matrices, {elapsed:.1f}s elapsed, ~{eta:.0f}s left ")
+        if done >= self.total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def _progress_enabled(progress, work: float) -> bool:
+    if progress is None:
+        isatty = getattr(sys.stderr, "isatty", None)
+        # "long run": more than ~2·10^10 multiply-adds in total (tens of seconds)
+        return bool(isatty and isatty()) and work > 2e10
+    return bool(progress)
+
+
+# ---------------------------------------------------------------------------
+# the PW matrix
+# ---------------------------------------------------------------------------
+@dataclass
+class SampleResult:
+    """Eigenvalues of M = YYᵀ/m over independent seeds, with the sizes actually used.
+
+    Attributes
+    ----------
+    eigenvalues : numpy.ndarray, shape (seeds, n1)
+        Row s holds the n1 eigenvalues of M for seed index s, sorted increasingly
+        (exact zeros included when m < n1).
+    n0, n1, m : int
+        Sizes: W is n1×n0, X is n0×m.
+    phi, psi : float
+        The ratios actually realised, n0/m and n0/n1.
+    requested_phi, requested_psi : float
+        The ratios asked for.
+    center : float
+        The constant μ0 subtracted from f(WX) (0.0 when not centred).
+    """
+
+    eigenvalues: np.ndarray
+    n0: int
+    n1: int
+    m: int
+    phi: float
+    psi: float
+    requested_phi: float
+    requested_psi: float
+    center: float
+    sigma_w: float
+    sigma_x: float
+    entries: Tuple[str, str]
+    seed: int
+    activation: str = "f"
+    seconds: float = field(default=0.0, compare=False)
+
+    @property
+    def seeds(self) -> int:
+        return int(self.eigenvalues.shape[0])
+
+    @property
+    def pooled(self) -> np.ndarray:
+        """All eigenvalues of all seeds in one sorted array (length seeds·n1)."""
+        return np.sort(self.eigenvalues.reshape(-1))
+
+    def sizes(self) -> dict:
+        return {"n0": self.n0, "n1": self.n1, "m": self.m, "phi": self.phi, "psi": self.psi,
+                "requested_phi": self.requested_phi, "requested_psi": self.requested_psi,
+                "seeds": self.seeds}
+
+
+def _sample_one(res: _ResolvedActivation, rng, n0, n1, m, w_std, x_std, entries, mu0, dtype,
+                Y: np.ndarray, W: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Fill Y with f(WX) − μ0 for one seed, reusing the buffers W, X, Y."""
+    random_entries(rng, (n1, n0), w_std, entries[0], dtype, out=W)
+    random_entries(rng, (n0, m), x_std, entries[1], dtype, out=X)
+    np.matmul(W, X, out=Y)
+    return _apply_inplace(res.function, Y, mu0)
+
+
+def _prepare(activation, phi, psi, n0, sigma_w, sigma_x, entries, center, dtype):
+    res = resolve_activation(activation)
+    n0, n1, m = sample_sizes(phi, psi, n0)
+    sigma_w = _check_positive_real(sigma_w, "sigma_w")
+    sigma_x = _check_positive_real(sigma_x, "sigma_x")
+    entries = _check_entries(entries)
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ParameterError(f"dtype must be float32 or float64, got {dtype}")
+    if center is True:
+        mu0 = centring_constant(res, sigma_w, sigma_x)
+    elif center is False or center is None:
+        mu0 = 0.0
+    else:
+        try:
+            mu0 = float(center)
+        except (TypeError, ValueError):
+            raise ParameterError(f"center must be True, False or a number, got {center!r}") from None
+        if not math.isfinite(mu0):
+            raise ParameterError(f"center must be finite, got {center!r}")
+    return res, n0, n1, m, sigma_w, sigma_x, entries, dtype, mu0
+
+
+def sample_eigenvalues(activation, phi, psi, n0, seeds=1, seed=0, sigma_w=1, sigma_x=1,
+                       entries="gaussian", center=True, dtype=np.float64,
+                       progress=None) -> SampleResult:
+    """Sample the eigenvalues of Pennington & Worah's M = YYᵀ/m.
+
+    Y = f(WX) − μ0 with W_ij ~ N(0, σw²/n0), X_iμ ~ N(0, σx²) (or Rademacher/uniform
+    entries of the same variances), μ0 = E f(σZ) the exact Gaussian mean, n1 =
+    round(n0/ψ), m = round(n0/φ) (Pennington & Worah, NeurIPS 2017; theory.md §1.1, §1.3).
+    In the limit the e.s.d. follows the PW law with η = Var f(σZ), ζ = (E[Z f(σZ)])².
+
+    Parameters
+    ----------
+    activation : str, Activation or callable
+        The entrywise nonlinearity f.
+    phi, psi : float or str
+        φ = n0/m and ψ = n0/n1 (strings such as ``"1/4"`` are read as fractions).
+    n0 : int
+        Input dimension.
+    seeds : int
+        Number of independent matrices. Seed index s uses
+        ``numpy.random.default_rng([seed, s])``, so results are reproducible and a run
+        with more seeds extends a run with fewer.
+    seed : int
+        The base seed (a non-negative integer).
+    sigma_w, sigma_x : float
+        Weight and data scales.
+    entries : {"gaussian", "rademacher", "uniform"} or a pair (for W, for X)
+    center : bool or float
+        True subtracts the exact Gaussian mean μ0; False subtracts nothing; a number
+        is subtracted as given.
+    dtype : numpy float dtype
+        float64 (default) or float32.
+    progress : bool or None
+        Text progress bar on stderr; None shows it only on a TTY for long runs.
+
+    Returns
+    -------
+    SampleResult
+
+    Raises
+    ------
+    ParameterError
+        Bad sizes, ratios, scales, seeds or entry names.
+    """
+    res, n0, n1, m, sigma_w, sigma_x, entries, dtype, mu0 = _prepare(
+        activation, phi, psi, n0, sigma_w, sigma_x, entries, center, dtype)
+    seeds = _check_positive_int(seeds, "seeds")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ParameterError(f"seed must be a non-negative whole number, got {seed!r}")
+    seed = int(seed)
+    w_std = sigma_w / math.sqrt(n0)
+    x_std = sigma_x
+    W = np.empty((n1, n0), dtype=dtype)
+    X = np.empty((n0, m), dtype=dtype)
+    Y = np.empty((n1, m), dtype=dtype)
+    out = np.empty((seeds, n1), dtype=dtype)
+    bar = _Progress(seeds, _progress_enabled(progress, seeds * float(n1) * n0 * m))
+    start = time.perf_counter()
+    for s in range(seeds):
+        rng = np.random.default_rng([seed, s])
+        _sample_one(res, rng, n0, n1, m, w_std, x_std, entries, mu0, dtype, Y, W, X)
+        out[s] = sample_gram_eigenvalues(Y, normalization=m, side="rows")
+        bar.update(s + 1)
+    return SampleResult(eigenvalues=out, n0=n0, n1=n1, m=m, phi=n0 / m, psi=n0 / n1,
+                        requested_phi=_check_positive_real(phi, "phi"),
+                        requested_psi=_check_positive_real(psi, "psi"),
+                        center=mu0, sigma_w=sigma_w, sigma_x=sigma_x, entries=entries, seed=seed,
+                        activation=res.name, seconds=time.perf_counter() - start)
+
+
+def sample_features(activation, phi, psi, n0, seed=0, sigma_w=1, sigma_x=1, entries="gaussian",
+                    center=True, dtype=np.float64, rng: Optional[np.random.Generator] = None,
+                    return_data: bool = False):
+    """One feature matrix Y = f(WX) − μ0 ∈ R^{n1×m} (PW conventions, theory.md §1.1).
+
+    For applications that need the features themselves: random-feature ridge regression
+    (theory.md §1.7) or the first layer of a propagation (§1.8; continue with
+    :func:`apply_layer`).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator, optional
+        The generator to draw from; default ``numpy.random.default_rng([seed, 0])``, the
+        generator of seed index 0 of :func:`sample_eigenvalues` (same Y).
+    return_data : bool
+        Also return X (n0×m), e.g. to build the input Gram.
+
+    Returns
+    -------
+    Y, or (Y, X) when ``return_data``.
+    """
+    res, n0, n1, m, sigma_w, sigma_x, entries, dtype, mu0 = _prepare(
+        activation, phi, psi, n0, sigma_w, sigma_x, entries, center, dtype)
+    if rng is None:
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+            raise ParameterError(f"seed must be a non-negative whole number, got {seed!r}")
+        rng = np.random.default_rng([int(seed), 0])
+    W = np.empty((n1, n0), dtype=dtype)
+    X = np.empty((n0, m), dtype=dtype)
+    Y = np.empty((n1, m), dtype=dtype)
+    _sample_one(res, rng, n0, n1, m, sigma_w / math.sqrt(n0), sigma_x, entries, mu0, dtype, Y, W, X)
+    del W
+    if return_data:
+        return Y, X
+    return Y
+
+
+def sample_matrix(activation, phi, psi, n0, seed=0, sigma_w=1, sigma_x=1, entries="gaussian",
+                  center=True, dtype=np.float64, which: str = "M",
+                  rng: Optional[np.random.Generator] = None) -> np.ndarray:
+    """One sample of Y = f(WX) − μ0 (``which="Y"``) or of M = YYᵀ/m (``which="M"``).
+
+    Same conventions and seeding as :func:`sample_features` (seed index 0 of
+    :func:`sample_eigenvalues`, so ``eigvalsh(sample_matrix(...))`` reproduces its first row).
+    """
+    if which not in ("M", "Y"):
+        raise ParameterError(f"which must be 'M' or 'Y', got {which!r}")
+    Y = sample_features(activation, phi, psi, n0, seed=seed, sigma_w=sigma_w, sigma_x=sigma_x,
+                        entries=entries, center=center, dtype=dtype, rng=rng)
+    if which == "Y":
+        return Y
+    M = Y @ Y.T
+    M /= Y.shape[1]
+    return M
+
+
+__all__ = ["ENTRIES", "SampleResult", "sample_eigenvalues", "sample_features", "sample_matrix",
+           "sample_gram_eigenvalues", "sample_sizes", "random_entries", "apply_layer",
+           "resolve_activation", "centring_constant"]
