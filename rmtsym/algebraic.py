@@ -98,6 +98,18 @@ def _from_terms(terms, name: str) -> SpectralEquation:
     return SpectralEquation.from_expr(expr, name)
 
 
+def factor_list(expr):
+    """``sympy.factor_list`` over Q, or over Q(α, …) when the coefficients hold algebraic
+    numbers α (such as √2): otherwise SymPy treats √2 as an independent generator and
+    misses factors."""
+    expr = sp.sympify(expr)
+    algebraics = sorted({a for a in expr.atoms(sp.Pow) if a.is_number and a.exp.is_Rational
+                         and not a.exp.is_Integer and a.base.is_Rational}, key=sp.default_sort_key)
+    if algebraics:
+        return sp.factor_list(expr, extension=algebraics)
+    return sp.factor_list(expr)
+
+
 def _is_zero(value) -> bool:
     """Exact zero test for SymPy expressions (rational functions of parameters)."""
     value = sp.sympify(value)
@@ -399,7 +411,7 @@ def reduce(eq: SpectralEquation) -> SpectralEquation:
     B_0(1) = 0 in the notation of :func:`moments_at_infinity`. For a probability law
     whose full equation has a simple such branch, exactly one factor qualifies.
     """
-    _, factors = sp.factor_list(eq.poly.as_expr())
+    _, factors = factor_list(eq.poly.as_expr())
     candidates = []
     for fac, _mult in factors:
         if not fac.has(G):

@@ -107,6 +107,41 @@ def _params(eta_v, zeta_v, phi_v, psi_v):
     return e, zt, ph, ps
 
 
+def _generic_point(values):
+    """Replace irrational numeric values (√2, π, ...) by positive Dummy symbols.
+
+    Factoring and discriminants are done over Q(parameters): SymPy's EX domain mishandles
+    algebraic numbers (√2·√2 only simplifies after the fact, which leaves spurious
+    factors), so an irrational value is kept as an indeterminate during the algebra and
+    substituted at the end. Equal values share one symbol, so the conditions η = ζ and
+    ζ = 0 that change the factorisation are still seen exactly.
+
+    Returns
+    -------
+    (generic_values, back) : (tuple, dict)
+        ``back`` maps each Dummy to its value.
+    """
+    back = {}
+    out = []
+    for v in values:
+        if v.is_number and not v.is_Rational:
+            dummy = next((d for d, x in back.items() if sp.simplify(x - v) == 0), None)
+            if dummy is None:
+                dummy = sp.Dummy("a", positive=True)
+                back[dummy] = v
+            out.append(dummy)
+        else:
+            out.append(v)
+    return tuple(out), back
+
+
+def _substitute_back(eq: SpectralEquation, back: dict, name: str = None) -> SpectralEquation:
+    if not back:
+        return SpectralEquation(eq.poly, name or eq.name)
+    expr = sp.expand(eq.poly.as_expr().xreplace(back))
+    return SpectralEquation(sp.Poly(expr, G, z), name or eq.name)
+
+
 # ---------------------------------------------------------------------------
 # the P-equation and the quartic
 # ---------------------------------------------------------------------------
@@ -180,8 +215,13 @@ def quartic(eta=eta, zeta=zeta, phi=phi, psi=psi) -> SpectralEquation:
         literally the reference Q). For ζ = 0 or η = ζ its degree in G drops; see
         :func:`reduced_equation`.
     """
-    values = dict(zip((S.eta, S.zeta, S.phi, S.psi), _params(eta, zeta, phi, psi)))
-    expr = _generic_quartic().as_expr().subs(values, simultaneous=True)
+    return _quartic_at(_params(eta, zeta, phi, psi))
+
+
+def _quartic_at(values) -> SpectralEquation:
+    """The generic quartic at already-checked exact values (η, ζ, φ, ψ)."""
+    subs = dict(zip((S.eta, S.zeta, S.phi, S.psi), values))
+    expr = _generic_quartic().as_expr().subs(subs, simultaneous=True)
     return SpectralEquation(sp.Poly(sp.expand(expr), G, z), "Pennington-Worah")
 
 
@@ -221,9 +261,12 @@ def product_wishart_equation(zeta=zeta, phi=phi, psi=psi) -> SpectralEquation:
     normalised to that form (constant term ψ²).
     """
     zt = exact_parameter(zeta, "zeta")
-    ph = exact_parameter(phi, "phi")
-    ps = exact_parameter(psi, "psi")
-    _params(zt, zt, ph, ps)
+    _e, zt, ph, ps = _params(zt, zt, phi, psi)
+    (zt, ph, ps), back = _generic_point((zt, ph, ps))
+    return _substitute_back(_product_wishart_generic(zt, ph, ps), back)
+
+
+def _product_wishart_generic(zt, ph, ps) -> SpectralEquation:
     inner = algebraic.scale(marchenko_pastur_equation(1 / ps), zt)
     out = algebraic.mp_product(inner, ph / ps)
     return _normalise_constant(out, ps**2, "product-Wishart")
@@ -247,10 +290,14 @@ def reduced_equation(eta=eta, zeta=zeta, phi=phi, psi=psi) -> SpectralEquation:
     theory.md §1.5 for η = ζ, and the quartic itself otherwise. Normalised so that its
     constant term is that of the reference forms (1 for MP, ψ² for the cubic, −ψ³).
     """
-    eq = quartic(eta, zeta, phi, psi)
-    red = algebraic.reduce(eq)
+    generic, back = _generic_point(_params(eta, zeta, phi, psi))
+    return _substitute_back(_reduced_generic(generic), back)
+
+
+def _reduced_generic(values) -> SpectralEquation:
+    red = algebraic.reduce(_quartic_at(values))
+    ps = values[3]
     deg = red.degree
-    e, zt, ph, ps = _params(eta, zeta, phi, psi)
     target = {1: 1, 2: 1, 3: ps**2}.get(deg, -ps**3)
     name = {2: "Marchenko-Pastur", 3: "product-Wishart"}.get(deg, "Pennington-Worah")
     return _normalise_constant(red, target, name)
@@ -264,12 +311,13 @@ def classify(eta=eta, zeta=zeta, phi=phi, psi=psi) -> str:
     φ/ψ and scale η; ``"product-wishart"`` when it is the cubic of the linear network
     (η = ζ); ``"general"`` otherwise.
     """
-    red = reduced_equation(eta, zeta, phi, psi)
-    e, zt, ph, ps = _params(eta, zeta, phi, psi)
+    generic, _back = _generic_point(_params(eta, zeta, phi, psi))
+    e, zt, ph, ps = generic
+    red = _reduced_generic(generic)
     if red.degree == 2 and algebraic._proportional(red, marchenko_pastur_equation(ph / ps, e)):
         return "marchenko-pastur"
     if red.degree == 3 and not (zt.is_number and zt == 0):
-        if algebraic._proportional(red, product_wishart_equation(zt, ph, ps)):
+        if algebraic._proportional(red, _product_wishart_generic(zt, ph, ps)):
             return "product-wishart"
     return "general"
 
@@ -285,21 +333,24 @@ def discriminant(eta=eta, zeta=zeta, phi=phi, psi=psi) -> sp.Expr:
     few seconds of SymPy); the quartic's degree drops when ζ = 0 or η = ζ, and the
     discriminant is then that of the lower-degree polynomial.
     """
-    return algebraic.discriminant(quartic(eta, zeta, phi, psi))
+    generic, back = _generic_point(_params(eta, zeta, phi, psi))
+    disc = algebraic.discriminant(_quartic_at(generic))
+    return sp.expand(disc.xreplace(back)) if back else disc
 
 
 def edge_factors(eta=eta, zeta=zeta, phi=phi, psi=psi) -> List[sp.Expr]:
     """The factors of the edge equation (see :func:`edge_equation`), each once."""
-    red = reduced_equation(eta, zeta, phi, psi)
+    generic, back = _generic_point(_params(eta, zeta, phi, psi))
+    red = _reduced_generic(generic)
     disc, _den = sp.fraction(sp.together(algebraic.discriminant(red)))
-    _, factors = sp.factor_list(sp.expand(disc))
+    _, factors = algebraic.factor_list(sp.expand(disc))
     keep = []
     for fac, _mult in factors:
         if not fac.has(z):
             continue  # constants and parameters
         if sp.Poly(fac, z).degree() == 1 and _is_monomial_in_z(fac):
             continue  # powers of z: the atom location / a singular point at z = 0
-        keep.append(fac)
+        keep.append(sp.expand(fac.xreplace(back)) if back else fac)
     return keep
 
 
@@ -359,6 +410,6 @@ def free_convolution_equation(eta=eta, zeta=zeta, phi=phi, psi=psi) -> SpectralE
     :func:`rmtsym.algebraic.scale`, :func:`~rmtsym.algebraic.shift` and
     :func:`~rmtsym.algebraic.mp_product` — an independent derivation of the quartic.
     """
-    e, zt, ph, ps = _params(eta, zeta, phi, psi)
+    (e, zt, ph, ps), back = _generic_point(_params(eta, zeta, phi, psi))
     pop = algebraic.shift(algebraic.scale(marchenko_pastur_equation(1 / ps), zt), e - zt)
-    return algebraic.mp_product(pop, ph / ps)
+    return _substitute_back(algebraic.mp_product(pop, ph / ps), back, "MP [x] T#MP (Pennington-Worah)")
