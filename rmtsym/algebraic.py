@@ -213,7 +213,9 @@ def mp_product(eq: SpectralEquation, c, reduce_result: bool = True) -> SpectralE
 
         Q_out(G, z) = Σ_{ij} c_ij G^i z^j A^{i − j + deg_z Q_H}.
 
-    With H = δ_1 this is the MP quadratic c z G² − (z − 1 + c) G + 1 = 0.
+    With H = δ_1 this is the MP quadratic c z G² − (z − 1 + c) G + 1 = 0. The raw
+    polynomial typically carries the spurious factor A = 1 − c + c z G itself (where the
+    subordination point z/A is infinite); :func:`reduce` removes it.
 
     Parameters
     ----------

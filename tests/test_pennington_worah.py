@@ -471,3 +471,32 @@ def test_discriminant_symbolic_structure():
     assert simple == {zeta: 1, phi: 2, z: 4, psi: 6}
     big = [f for f, m in factors if len(f.free_symbols) > 1]
     assert len(big) == 1 and sp.Poly(big[0], z).degree() == 5
+
+
+def test_free_convolution_raw_elimination_has_quartic_factor():
+    # before reduction, the eliminated polynomial is ζ·A·Q with A = 1 − c + c z G (c = φ/ψ)
+    pop = al.shift(al.scale(pw.marchenko_pastur_equation(1 / psi), zeta), eta - zeta)
+    raw = al.mp_product(pop, phi / psi, reduce_result=False)
+    assert raw.degree == 5
+    quotient, remainder = sp.div(sp.Poly(raw.expr, G, z), sp.Poly(Q_REF, G, z))
+    assert remainder.is_zero
+    assert proportional(quotient.as_expr(), 1 - phi / psi + phi / psi * z * G)
+
+
+def test_irrational_parameters():
+    # √2 and π are kept exact; the factorisation still sees ζ = 0 and η = ζ
+    s2 = sp.sqrt(2)
+    assert pw.classify(s2, 0, 1, 2) == "marchenko-pastur"
+    assert pw.classify(sp.pi, sp.pi, 1, 2) == "product-wishart"
+    assert pw.classify(s2, 1, 1, 2) == "general"
+    # MP edges η(1 ± √c)², c = 1/2: z² − 3√2 z + 1/2
+    (edge,) = pw.edge_factors(s2, 0, 1, 2)
+    assert sp.expand(edge / sp.Poly(edge, z).LC() - (z**2 - 3 * s2 * z + R(1, 2))) == 0
+    # general case: the edge polynomial divides the discriminant of the quartic
+    ef = pw.edge_equation(s2, 1, 1, 2)
+    assert sp.Poly(ef, z).degree() == 5
+    disc = pw.discriminant(s2, 1, 1, 2)
+    ref = sp.expand(pw.discriminant().subs({eta: s2, zeta: 1, phi: 1, psi: 2}))
+    assert sp.expand(disc - ref) == 0
+    ms = al.moments_at_infinity(pw.reduced_equation(s2, 1, 1, 2), 2)
+    assert sp.simplify(ms[1] - M_REF[1].subs({eta: s2, zeta: 1, phi: 1, psi: 2})) == 0
