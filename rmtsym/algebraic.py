@@ -312,7 +312,12 @@ def moments_at_infinity(eq: SpectralEquation, k: int) -> List[sp.Expr]:
     b0 = b.get(0, {})
     l1 = sum(b0.values(), zero)
     dl1 = sum((conv(i) * v for i, v in b0.items()), zero)
-    if not _is_zero(dom.to_sympy(l1)):
+    if dom.is_Exact:
+        no_branch = not _is_zero(dom.to_sympy(l1))
+    else:  # floating-point coefficients: B_0(1) = 0 up to rounding, relative to |B_0|
+        size = sum(abs(complex(dom.to_sympy(v))) for v in b0.values())
+        no_branch = abs(complex(dom.to_sympy(l1))) > 1e-12 * size
+    if no_branch:
         raise RmtsymError("the equation has no branch with z*G(z) -> 1 at infinity, so it is not the equation of a probability law")
     if _is_zero(dom.to_sympy(dl1)):
         raise RmtsymError("the branch with z*G(z) -> 1 is not simple at infinity; reduce the equation first")

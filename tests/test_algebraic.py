@@ -58,6 +58,12 @@ def test_moments_with_float_coefficients():
     eq = SpectralEquation.from_expr(sp.Float(0.5) * z * G**2 - (z - sp.Float(0.5)) * G + 1)  # MP c = 1/2
     ms = al.moments_at_infinity(eq, 3)
     assert [float(m) for m in ms] == pytest.approx([float(mp_moment(k, R(1, 2))) for k in (1, 2, 3)], rel=1e-14)
+    # rounding in the coefficients: B_0(1) = 1e-15 relative is accepted, 1e-6 is not a law
+    eq = SpectralEquation.from_expr(sp.Float(0.5) * z * G**2 - (z - sp.Float(0.5)) * G + sp.Float(1 + 1e-15))
+    assert float(al.moments_at_infinity(eq, 1)[0]) == pytest.approx(1, rel=1e-12)
+    with pytest.raises(RmtsymError):
+        al.moments_at_infinity(SpectralEquation.from_expr(sp.Float(0.5) * z * G**2 - (z - sp.Float(0.5)) * G
+                                                          + sp.Float(1 + 1e-6)), 1)
 
 
 # ---------------------------------------------------------------------------
