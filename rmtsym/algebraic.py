@@ -110,13 +110,25 @@ def factor_list(expr):
     return sp.factor_list(expr)
 
 
-def _is_zero(value) -> bool:
-    """Exact zero test for SymPy expressions (rational functions of parameters)."""
+def _is_zero(value, scale=None) -> bool:
+    """Zero test for SymPy expressions.
+
+    Exact (rational functions of the parameters, algebraic numbers) when the value holds
+    no Float; with Floats, |value| ≤ 1e-12·scale (``scale`` defaults to 1).
+    """
     value = sp.sympify(value)
     if value == 0:
         return True
+    if value.has(sp.Float):
+        if not value.is_number:
+            value = sp.cancel(sp.together(value))
+            return value == 0
+        return bool(abs(complex(value)) <= 1e-12 * (scale if scale is not None else 1))
     if value.is_number:
-        return bool(abs(sp.N(value, 30)) < sp.Float("1e-25"))
+        exact = value.equals(0)
+        if exact is not None:
+            return bool(exact)
+        return bool(abs(sp.N(value, 60)) < sp.Float("1e-50"))
     return sp.cancel(sp.together(value)) == 0
 
 
@@ -138,7 +150,9 @@ def _infinity_polynomial(poly_terms):
 def _has_physical_branch(eq: SpectralEquation) -> bool:
     """True when Q has a branch with z·G(z) → 1 as z → ∞ (B_0(1) = 0)."""
     blocks = _infinity_polynomial(_terms(eq))
-    return _is_zero(sum(blocks.get(0, {}).values()))
+    b0 = list(blocks.get(0, {}).values())
+    size = sum(abs(complex(v)) for v in b0) if all(sp.sympify(v).is_number for v in b0) else None
+    return _is_zero(sum(b0), size)
 
 
 def _proportional(a: SpectralEquation, b: SpectralEquation) -> bool:
@@ -154,7 +168,13 @@ def _proportional(a: SpectralEquation, b: SpectralEquation) -> bool:
 # ---------------------------------------------------------------------------
 
 def delta_equation(x0=0) -> SpectralEquation:
-    """The point mass δ_{x0}: G(z) = 1/(z − x0), i.e. (z − x0) G − 1 = 0."""
+    """The point mass δ_{x0}: G(z) = 1/(z − x0), i.e. (z − x0) G − 1 = 0.
+
+    Parameters
+    ----------
+    x0 : number or SymPy expression
+        The location of the atom.
+    """
     return SpectralEquation.from_expr((z - sp.sympify(x0)) * G - 1, f"delta({x0})")
 
 
@@ -188,7 +208,22 @@ def scale(eq: SpectralEquation, a) -> SpectralEquation:
 
 
 def shift(eq: SpectralEquation, b) -> SpectralEquation:
-    """The law of X + b: G_{X+b}(z) = G_X(z − b), so Q_b(G, z) = Q(G, z − b)."""
+    """The law of X + b when X has the law of ``eq``.
+
+    G_{X+b}(z) = E 1/(z − b − X) = G_X(z − b), so Q_b(G, z) = Q(G, z − b). With
+    :func:`scale` it gives every affine image, e.g. T#MP_{1/ψ} with T(λ) = ζλ + η − ζ
+    (theory.md §2).
+
+    Parameters
+    ----------
+    eq : SpectralEquation
+    b : number or SymPy expression
+        The shift.
+
+    Returns
+    -------
+    SpectralEquation
+    """
     b = sp.sympify(b)
     expr = eq.poly.as_expr().subs(z, z - b)
     return SpectralEquation.from_expr(expr, f"({eq.name})+{b}" if eq.name else "")
