@@ -97,7 +97,7 @@ class SpectralLaw:
                 half = (b - a) / 2
 
                 def h(theta, a=a, half=half):
-                    t = a + half * (1 - np.cos(theta))
+                    t = a + 2 * half * np.sin(theta / 2) ** 2
                     return self.solver.density_numpy(t) * half * np.sin(theta)
 
                 prev = None
@@ -135,7 +135,7 @@ class SpectralLaw:
             inside = (flat > a) & (flat < b)
             out += np.where(flat >= b, mass, 0.0)
             if np.any(inside):
-                theta = np.arccos(np.clip(1 - 2 * (flat[inside] - a) / (b - a), -1, 1))
+                theta = 2 * np.arcsin(np.sqrt(np.clip((flat[inside] - a) / (b - a), 0, 1)))
                 out[inside] += np.clip(F(theta), 0.0, mass)
         out = np.clip(out, 0.0, 1.0)
         return float(out[0]) if _is_scalar(x) else out.reshape(arr.shape)
@@ -167,7 +167,7 @@ class SpectralLaw:
                         dens = h(theta)
                         step = np.where(dens > 1e-12, (F(theta) - target) / np.maximum(dens, 1e-300), 0.0)
                         theta = np.clip(theta - step, 0.0, np.pi)
-                    out[todo] = a + (b - a) * (1 - np.cos(theta)) / 2
+                    out[todo] = a + (b - a) * np.sin(theta / 2) ** 2
             base += mass
         out[np.isnan(out)] = hi  # q = 1 up to rounding of the total mass
         out[flat <= 0] = lo
@@ -205,7 +205,7 @@ class SpectralLaw:
             half = (b - a) / 2
 
             def g(theta, a=a, half=half):
-                t = a + half * (1 - np.cos(theta))
+                t = a + 2 * half * np.sin(theta / 2) ** 2
                 return t ** k * self.solver.density_numpy(t) * half * np.sin(theta)
 
             ser = C.Chebyshev.interpolate(g, 1024, domain=[0, np.pi])
@@ -307,7 +307,7 @@ class SpectralLaw:
         for degree in range(5, 11):
             nodes = self._gauss_legendre(degree, prec)
             thetas = [theta_up * (1 + xk) / 2 for xk, _ in nodes]
-            ts = [a + half * (1 - mpmath.cos(th)) for th in thetas]
+            ts = [a + 2 * half * mpmath.sin(th / 2) ** 2 for th in thetas]
             rhos = self.solver.density_many(ts, dps)
             total = mpmath.mpf(0)
             for (xk, wk), th, t, r in zip(nodes, thetas, ts, rhos):
@@ -374,7 +374,7 @@ def _exact_from(value, name: str):
         try:
             value = sp.Rational(value.strip())
         except (TypeError, ValueError, SyntaxError):
-            raise ParameterError(f"{name} must be a number, got {value!r}")
+            raise ParameterError(f"{name} must be a finite real number, got {value!r}")
     try:
         val = exact_parameter(value, name)
     except ParameterError:
