@@ -237,8 +237,11 @@ def _std(j: int, erfs: tuple, lo, hi):
     if not erfs:
         return factor * (_tail_moment(j, lo) - _tail_moment(j, hi))
     whole = lo == -sp.oo and hi == sp.oo
-    if whole and all(d == 0 for _, d in erfs) and (j + len(erfs)) % 2 == 1:
+    centred = all(d == 0 for _, d in erfs)
+    if whole and centred and (j + len(erfs)) % 2 == 1:
         return sp.Integer(0)  # odd integrand
+    if centred and (j + len(erfs)) % 2 == 0 and (lo, hi) in ((0, sp.oo), (-sp.oo, 0)):
+        return _std(j, erfs, -sp.oo, sp.oo) * factor / 2  # even integrand on a half-line
     if j >= 1:
         # Stein with boundary terms: ∫ yʲ h φ = [−y^{j−1} h φ] + (j−1)∫ y^{j−2} h φ + ∫ y^{j−1} h′ φ
         out = _boundary_value(j, erfs, lo) - _boundary_value(j, erfs, hi)
@@ -351,7 +354,20 @@ def _term_expect(term, lo, hi, v, conditions):
 
 
 def _smooth_expect(expr, lo, hi, v, conditions, deadline):
-    """E[expr(x) 1{lo<x<hi}] for a kink-free expr, term by term."""
+    """E[expr(x) 1{lo<x<hi}] for a kink-free expr, term by term.
+
+    On a half-line at 0 with trigonometric factors (whose complex exponentials cannot be
+    truncated in closed form), the even part is integrated over the whole line and halved:
+    ∫₀^∞ p = ½∫ p_even + ∫₀^∞ p_odd.
+    """
+    if (lo, hi) in ((0, sp.oo), (-sp.oo, 0)) and expr.has(sp.sin, sp.cos):
+        even = sp.expand((expr + expr.subs(X, -X)) / 2)
+        odd = sp.expand((expr - expr.subs(X, -X)) / 2)
+        if even != 0 and odd != expr:
+            out = _smooth_expect(even, -sp.oo, sp.oo, v, conditions, deadline) / 2
+            if odd != 0:
+                out += _smooth_expect(odd, lo, hi, v, conditions, deadline)
+            return out
     expr = sp.expand(_prepare(expr))
     total = sp.Integer(0)
     for term in sp.Add.make_args(expr):
@@ -508,7 +524,7 @@ def _real_roots(expr, lo, hi):
     if expr == 0 or not expr.has(X):
         return []
     if not expr.is_polynomial(X):
-        raise _NoClosedForm("kink at the root of a non-polynomial")
+        return _solveset_roots(expr, lo, hi)
     poly = sp.Poly(expr, X)
     if poly.degree() == 1:
         c1, c0 = poly.all_coeffs()
@@ -524,6 +540,19 @@ def _real_roots(expr, lo, hi):
         if (lo == -sp.oo or r > lo) and (hi == sp.oo or r < hi):
             out.append(r)
     return out
+
+
+def _solveset_roots(expr, lo, hi):
+    """Roots of a non-polynomial switch expression (erf(x), tanh(x) − 1/2, ...) by
+    ``sympy.solveset`` under a 1 s limit; accepted only as a finite set of numbers
+    (solveset returns a ConditionSet when it cannot be complete)."""
+    if expr.free_symbols - {X} or not _can_alarm():
+        raise _NoClosedForm("kink at the root of a non-polynomial")
+    with _time_limit(1.0):
+        sol = sp.solveset(expr, X, sp.Interval.open(lo, hi))
+    if not isinstance(sol, sp.FiniteSet) or not all(r.is_number and r.is_real for r in sol):
+        raise _NoClosedForm("kink at the root of a non-polynomial")
+    return sorted(sol, key=lambda r: float(r))
 
 
 def breakpoints(expr, signs=None) -> list:
@@ -551,6 +580,13 @@ def _expect_cases(expr, v, conditions, deadline):
     """E[expr(X)] for X ~ N(0, v), splitting kinks and parameter sign cases."""
     if not expr.has(*_KINKS):
         return _smooth_expect(expr, -sp.oo, sp.oo, v, conditions, deadline)
+    # linearity first: kink-free terms are integrated over the whole line
+    terms = sp.Add.make_args(sp.expand(expr))
+    smooth = sp.Add(*[t for t in terms if not t.has(*_KINKS)])
+    if smooth != 0:
+        kinked = sp.Add(*[t for t in terms if t.has(*_KINKS)])
+        return (_smooth_expect(smooth, -sp.oo, sp.oo, v, conditions, deadline)
+                + _expect_cases(kinked, v, conditions, deadline))
     pending, done = [{}], []
     while pending:
         signs = pending.pop()
