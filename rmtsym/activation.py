@@ -1,0 +1,1080 @@
+r"""Activation functions: safe parsing, named shortcuts, parameters.
+
+Pennington & Worah (NeurIPS 2017) show that the spectrum of M = YYᵀ/m with Y = f(WX)
+depends on the activation f only through the Gaussian moments η = Var f(σZ) and
+ζ = (E[Z f(σZ)])².  This module turns what a user types into the SymPy expression
+f(x) that :mod:`rmtsym.gaussian` integrates, and checks that f is an admissible
+activation: real and finite on the whole line and square-integrable against every
+Gaussian.
+
+Parsing never evaluates user text
+---------------------------------
+SymPy's ``sympify`` and ``parse_expr`` call Python's ``eval``.  Here the text is parsed
+with :func:`ast.parse` (``mode="eval"``) and the tree is walked with a whitelist; the
+SymPy expression is built bottom-up from the allowed nodes only:
+
+* numbers: ``int`` and ``float`` literals, decimals taken *exactly* from their text
+  (``0.1`` is ``1/10``); no strings, bytes, complex numbers, ``None``;
+* operators ``+ - * / **`` and unary ``+ -``; ``^`` is refused (write ``**``);
+* calls of whitelisted functions by name, positional arguments only:
+  ``Max, Min, Abs, Heaviside, sign, Piecewise, exp, log, sqrt, erf, erfc, sin, cos,
+  tan, sinh, cosh, tanh, asin, acos, atan, asinh, acosh, atanh, sec, csc, cot, sech,
+  csch, coth`` and the lowercase aliases ``max, min, abs``;
+* inside ``Piecewise`` only: ``(value, condition)`` tuples, comparisons
+  ``< <= > >=`` (chained too), ``True``, and ``and``/``or``/``&``/``|`` of comparisons;
+* names: ``x`` (the variable), constants ``pi``, ``E`` and ``e`` (both Euler's number),
+  the named shortcuts below, and parameters.
+
+Everything else (attributes, subscripts, lambdas, comprehensions, keywords, ``*args``,
+conditional expressions, strings, dunder names, unknown functions) raises
+:class:`~rmtsym.errors.ActivationError` naming the problem.  Resource attacks are
+bounded before SymPy sees them: the text is at most :data:`MAX_TEXT` characters, the tree
+at most :data:`MAX_NODES` nodes and :data:`MAX_DEPTH` levels, numeric exponents at most
+:data:`MAX_EXPONENT` in size, and exact numbers at most :data:`MAX_BITS` bits
+(so ``9**9**9**9`` and ``x**10**10**10`` are refused at once, not computed).
+
+Parameters
+----------
+With ``params=None`` every other valid identifier (ASCII letters, digits and ``_``, not
+starting with ``_``) that is not a function, a constant or a shortcut becomes a free real
+parameter ``Symbol(name, real=True)``: ``Max(x, a*x)`` has the parameter ``a``.  This
+includes single letters such as ``y``: a second variable cannot be told from a
+parameter by its name, so pass ``params`` to be strict — then any other name is an error
+("unknown name 'y'; the variable is x and the parameters are a, b").  Names of functions
+and constants (``e``, ``E``, ``pi``, ``exp``, ...) are never parameters, and the names
+``sigma, sigma_w, sigma_x, eta, zeta, phi, psi`` are reserved for the quantities rmtsym
+computes; ``I``, ``oo``, ``nan``, ``inf``, ``zoo`` are refused (no complex numbers or
+infinities).
+
+Named shortcuts
+---------------
+=================  =======================================================
+``relu``           Max(x, 0)
+``leaky_relu``     Max(x, a·x) with free slope ``a``; ``leaky_relu(0.1)`` numeric slope
+``abs``            Abs(x)
+``tanh``, ``erf``  tanh(x), erf(x)
+``sigmoid``        1/(1 + exp(−x))
+``softplus``       log(1 + exp(x))
+``gelu``           x·(1 + erf(x/√2))/2  (exactly x·Φ(x))
+``silu``/``swish`` x/(1 + exp(−x))
+``elu``            Piecewise((x, x > 0), (α(exp(x) − 1), True)), α = 1; ``elu(alpha)``
+``hard_tanh``      Max(−1, Min(1, x))
+``linear``         x
+``hermite(k)``     probabilists' He_k(x), 1 ≤ k ≤ :data:`MAX_HERMITE` (He_0 = 1 is constant)
+=================  =======================================================
+
+A bare name means the function applied to ``x`` — as the whole formula (``"tanh"``,
+``"sin"``) or inside one (``"relu + x/10"``).  A non-parametric shortcut called with one
+argument is composed with it: ``relu(2*x)`` is Max(2x, 0).  The parametric shortcuts
+take their parameter first and an optional input second, like SymPy's ``hermite(n, x)``:
+``leaky_relu(s)``, ``leaky_relu(s, u)``, ``elu(alpha)``, ``elu(alpha, u)``,
+``hermite(k)``, ``hermite(k, u)``.
+
+Admissibility
+-------------
+f(σZ) must be square-integrable for every σ > 0 (η, ζ are defined by Gaussian integrals),
+so the parsed f is checked numerically (with free parameters set in turn to a few sample
+values; the activation is accepted if one sample passes, and re-checked by
+:meth:`Activation.subs`):
+
+* f depends on x (a constant activation has η = 0 and is refused);
+* f is real and finite at x = 0, ±0.5, ±1.3, ±3, ±7 and ±2^k (k = 3…13)
+  (this refuses ``log(x)``, ``sqrt(x)``, ``x**x``, ``1/x``, ``atanh(x/8)`` and partially
+  defined ``Piecewise``);
+* log|f(x)| grows slower than x²: at x = ±2^k (k = 3…13) the local growth exponent
+  d log log|f| / d log x must stay below 1.9 once log|f| > 8 (this refuses ``exp(x**2)``,
+  ``exp(x**2/100)``, ``exp(exp(x))``, ``exp(x**3)``, while ``exp(5*x)`` and
+  ``exp(Abs(x)**1.5)`` are accepted).
+
+These are numerical sample checks, not proofs: a function that misbehaves only between
+the sample points is not detected here (the quadrature in :mod:`rmtsym.gaussian` has its
+own checks).
+"""
+from __future__ import annotations
+
+import ast
+import math
+import re
+from fractions import Fraction
+from numbers import Number
+
+import mpmath
+import sympy as sp
+
+from . import symbols
+from .errors import ActivationError, ParameterError
+
+__all__ = ["Activation", "parse_activation", "SHORTCUTS", "FUNCTIONS", "MAX_TEXT",
+           "MAX_NODES", "MAX_DEPTH", "MAX_EXPONENT", "MAX_BITS", "MAX_HERMITE"]
+
+X = symbols.x
+
+#: longest accepted formula (characters)
+MAX_TEXT = 2000
+#: most AST nodes in a formula
+MAX_NODES = 1000
+#: deepest AST nesting
+MAX_DEPTH = 100
+#: largest |numeric exponent| (x**100 is fine, x**101 is refused)
+MAX_EXPONENT = 100
+#: largest exact number (numerator and denominator bits, ~1000 decimal digits)
+MAX_BITS = 3400
+#: highest Hermite degree
+MAX_HERMITE = 60
+#: largest |decimal exponent| in a float literal (1e300)
+MAX_DECIMAL_EXPONENT = 400
+#: longest parameter name
+MAX_NAME = 40
+
+_UNARY = {
+    "exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "erf": sp.erf, "erfc": sp.erfc,
+    "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "sinh": sp.sinh, "cosh": sp.cosh,
+    "tanh": sp.tanh, "asin": sp.asin, "acos": sp.acos, "atan": sp.atan,
+    "asinh": sp.asinh, "acosh": sp.acosh, "atanh": sp.atanh, "sec": sp.sec,
+    "csc": sp.csc, "cot": sp.cot, "sech": sp.sech, "csch": sp.csch, "coth": sp.coth,
+    "Abs": sp.Abs, "abs": sp.Abs, "sign": sp.sign, "Heaviside": sp.Heaviside,
+}
+#: functions accepted in formulas (shortcuts aside)
+FUNCTIONS = tuple(sorted(set(_UNARY) | {"Max", "Min", "max", "min", "Piecewise"}))
+
+_CONSTANTS = {"pi": sp.pi, "E": sp.E, "e": sp.E}
+_REFUSED = {
+    "I": "complex numbers are not allowed in an activation",
+    "j": None,  # plain parameter; listed so the rule below is explicit
+    "oo": "infinities are not allowed in an activation",
+    "inf": "infinities are not allowed in an activation",
+    "zoo": "infinities are not allowed in an activation",
+    "nan": "nan is not allowed in an activation",
+    "NaN": "nan is not allowed in an activation",
+    "infinity": "infinities are not allowed in an activation",
+}
+_REFUSED = {k: v for k, v in _REFUSED.items() if v is not None}
+_RESERVED = {"sigma", "sigma_w", "sigma_x", "eta", "zeta", "phi", "psi"}
+#: default name of the leaky-ReLU slope
+LEAKY_SLOPE = "a"
+
+
+def _hermite_prob(k: int, u):
+    """Probabilists' Hermite polynomial He_k(u): He_{k+1} = u He_k − k He_{k−1}."""
+    h0, h1 = sp.Integer(1), u
+    if k == 0:
+        return h0
+    for j in range(1, k):
+        h0, h1 = h1, sp.expand(u * h1 - j * h0)
+    return sp.expand(h1)
+
+
+def _sc_relu(u):
+    return sp.Max(u, 0)
+
+
+def _sc_sigmoid(u):
+    return 1 / (1 + sp.exp(-u))
+
+
+def _sc_softplus(u):
+    return sp.log(1 + sp.exp(u))
+
+
+def _sc_gelu(u):
+    return u * (1 + sp.erf(u / sp.sqrt(2))) / 2
+
+
+def _sc_silu(u):
+    return u / (1 + sp.exp(-u))
+
+
+def _sc_hard_tanh(u):
+    return sp.Max(-1, sp.Min(1, u))
+
+
+def _sc_linear(u):
+    return u
+
+
+_SIMPLE_SHORTCUTS = {
+    "relu": _sc_relu, "sigmoid": _sc_sigmoid, "softplus": _sc_softplus, "gelu": _sc_gelu,
+    "silu": _sc_silu, "swish": _sc_silu, "hard_tanh": _sc_hard_tanh, "hardtanh": _sc_hard_tanh,
+    "linear": _sc_linear, "identity": _sc_linear,
+}
+_PARAM_SHORTCUTS = {"leaky_relu", "elu", "hermite"}
+#: named shortcut activations
+SHORTCUTS = tuple(sorted(set(_SIMPLE_SHORTCUTS) | _PARAM_SHORTCUTS | {"abs", "tanh", "erf"}))
+_KNOWN = set(FUNCTIONS) | set(_SIMPLE_SHORTCUTS) | _PARAM_SHORTCUTS | set(_CONSTANTS)
+
+_IDENT = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+_DECIMAL = re.compile(r"(?P<int>[0-9_]*)(?:\.(?P<frac>[0-9_]*))?(?:[eE](?P<exp>[+-]?[0-9_]+))?\Z")
+_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_CMP = {ast.Lt: sp.Lt, ast.LtE: sp.Le, ast.Gt: sp.Gt, ast.GtE: sp.Ge}
+_NODE_WORDS = {
+    "Attribute": "attribute access (a.b) is", "Subscript": "indexing (a[b]) is",
+    "Lambda": "lambda functions are", "ListComp": "comprehensions are",
+    "SetComp": "comprehensions are", "DictComp": "comprehensions are",
+    "GeneratorExp": "generator expressions are",
+    "IfExp": "conditional expressions (a if b else c; use Piecewise) are",
+    "List": "lists are", "Set": "sets are", "Dict": "dictionaries are",
+    "JoinedStr": "strings are", "FormattedValue": "strings are",
+    "Starred": "starred arguments are", "NamedExpr": "assignments (:=) are",
+    "Await": "await is", "Yield": "yield is", "YieldFrom": "yield is", "Slice": "slices are",
+}
+
+
+def _fail(msg: str):
+    raise ActivationError(msg)
+
+
+# ------------------------------------------------------------------ number guards
+
+def _check_number(value):
+    """Refuse exact numbers beyond MAX_BITS bits (resource guard)."""
+    if isinstance(value, sp.Rational):
+        if int(value.p).bit_length() > MAX_BITS or int(value.q).bit_length() > MAX_BITS:
+            _fail("a number in the activation is too large (more than about 1000 digits)")
+    return value
+
+
+def _bits(r: sp.Rational) -> int:
+    return max(int(r.p).bit_length(), int(r.q).bit_length(), 1)
+
+
+def _decimal_literal(text: str) -> sp.Rational:
+    """Exact rational from a decimal literal's text: '0.1' -> 1/10, '2.5e-3' -> 1/400."""
+    text = text.strip()
+    m = _DECIMAL.match(text)
+    if not m or not (m.group("int") or m.group("frac")):
+        _fail(f"cannot read the number {text!r}")
+    ip = (m.group("int") or "").replace("_", "") or "0"
+    fp = (m.group("frac") or "").replace("_", "")
+    ex = int((m.group("exp") or "0").replace("_", ""))
+    if abs(ex) > MAX_DECIMAL_EXPONENT or len(ip) + len(fp) > 400:
+        _fail(f"the number {text!r} is out of range")
+    return _check_number(sp.Rational(int(ip + fp)) * sp.Rational(10) ** (ex - len(fp)))
+
+
+def _pow(base, expo):
+    """base**expo with guards against huge exact powers."""
+    if expo.is_Number:
+        if not expo.is_Rational:
+            if abs(float(expo)) > MAX_EXPONENT:
+                _fail(f"the exponent {expo} is too large (at most {MAX_EXPONENT})")
+        else:
+            if abs(expo) > MAX_EXPONENT or expo.q > MAX_EXPONENT:
+                _fail(f"the exponent {expo} is too large (at most {MAX_EXPONENT} in size)")
+            if base.is_Rational and base != 0:
+                if abs(expo.p) * _bits(base) > MAX_BITS:
+                    _fail("a number in the activation is too large (more than about 1000 digits)")
+    return _check_number(base ** expo)
+
+
+# ------------------------------------------------------------------ the AST walker
+
+def _tree_guard(tree) -> None:
+    """Refuse trees with too many nodes or too deep nesting (iterative, no recursion)."""
+    count = 0
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            _fail(f"the activation formula is too complex (more than {MAX_NODES} syntax nodes)")
+        if depth > MAX_DEPTH:
+            _fail(f"the activation formula is nested too deeply (more than {MAX_DEPTH} levels)")
+        for child in ast.iter_child_nodes(node):
+            stack.append((child, depth + 1))
+
+
+class _Builder:
+    """Builds a SymPy expression from a whitelisted AST; never evaluates Python code."""
+
+    def __init__(self, text: str, allowed):
+        self.text = text
+        self.allowed = None if allowed is None else dict(allowed)
+        self.params = {}
+
+    # -- names
+    def param(self, name: str):
+        if name in self.params:
+            return self.params[name]
+        if self.allowed is not None:
+            if name not in self.allowed:
+                listed = ", ".join(sorted(self.allowed)) or "none"
+                _fail(f"unknown name {name!r}; the variable is x and the parameters are {listed}")
+            sym = self.allowed[name]
+        else:
+            if not _IDENT.match(name) or len(name) > MAX_NAME:
+                _fail(f"{name!r} is not an allowed parameter name")
+            sym = sp.Symbol(name, real=True)
+        self.params[name] = sym
+        return sym
+
+    def name(self, node: ast.Name):
+        n = node.id
+        if n.startswith("_"):
+            _fail(f"the name {n!r} is not allowed (names may not start with '_')")
+        if n == "x":
+            return X
+        if n in _CONSTANTS:
+            return _CONSTANTS[n]
+        if n in _REFUSED:
+            _fail(_REFUSED[n])
+        if n in _RESERVED:
+            _fail(f"the name {n!r} is reserved for the quantity rmtsym computes; "
+                  f"use another parameter name")
+        if n in _SIMPLE_SHORTCUTS:
+            return _SIMPLE_SHORTCUTS[n](X)
+        if n in _UNARY:
+            return _UNARY[n](X)
+        if n == "leaky_relu":
+            return self.leaky_relu([])
+        if n == "elu":
+            return self.elu([])
+        if n == "hermite":
+            _fail("hermite needs its degree, e.g. hermite(3)")
+        if n in ("Max", "Min", "max", "min", "Piecewise"):
+            _fail(f"{n} must be called with arguments, e.g. {n}(x, 0)")
+        if n in ("True", "False", "None"):
+            _fail(f"{n} is not allowed here")
+        return self.param(n)
+
+    # -- expressions
+    def expr(self, node):
+        if isinstance(node, ast.Expression):
+            return self.expr(node.body)
+        if isinstance(node, ast.Constant):
+            return self.constant(node)
+        if isinstance(node, ast.Name):
+            return self.name(node)
+        if isinstance(node, ast.BinOp):
+            return self.binop(node)
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.USub):
+                return _check_number(-self.expr(node.operand))
+            if isinstance(node.op, ast.UAdd):
+                return self.expr(node.operand)
+            if isinstance(node.op, ast.Not):
+                _fail("'not' is not allowed; write the opposite comparison")
+            _fail("the operator ~ is not allowed")
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        if isinstance(node, ast.Compare):
+            _fail("comparisons are only allowed as Piecewise conditions")
+        if isinstance(node, ast.BoolOp):
+            _fail("'and'/'or' are only allowed in Piecewise conditions")
+        if isinstance(node, ast.Tuple):
+            _fail("tuples are only allowed as Piecewise arguments (value, condition)")
+        self.refuse(node)
+
+    def refuse(self, node):
+        kind = type(node).__name__
+        if kind in _NODE_WORDS:
+            _fail(f"{_NODE_WORDS[kind]} not allowed in an activation")
+        _fail(f"the syntax {kind} is not allowed in an activation")
+
+    def constant(self, node: ast.Constant):
+        v = node.value
+        if isinstance(v, bool) or v is None or v is Ellipsis:
+            _fail(f"{v!r} is not allowed here")
+        if isinstance(v, int):
+            if v.bit_length() > MAX_BITS:
+                _fail("a number in the activation is too large (more than about 1000 digits)")
+            return sp.Integer(v)
+        if isinstance(v, float):
+            seg = ast.get_source_segment(self.text, node)
+            if seg is None:
+                _fail("cannot read a decimal number")
+            return _decimal_literal(seg)
+        if isinstance(v, complex):
+            _fail("complex numbers are not allowed in an activation")
+        if isinstance(v, (str, bytes)):
+            _fail("strings are not allowed in an activation")
+        _fail(f"the constant {v!r} is not allowed")
+
+    def binop(self, node: ast.BinOp):
+        op = type(node.op)
+        if op not in _OPS:
+            if op is ast.BitXor:
+                _fail("'^' is not a power in Python syntax; write x**2")
+            if op in (ast.BitAnd, ast.BitOr):
+                _fail("'&' and '|' are only allowed between Piecewise conditions")
+            _fail(f"the operator {type(node.op).__name__} is not allowed (use + - * / **)")
+        left = self.expr(node.left)
+        right = self.expr(node.right)
+        if op is ast.Add:
+            return _check_number(left + right)
+        if op is ast.Sub:
+            return _check_number(left - right)
+        if op is ast.Mult:
+            return _check_number(left * right)
+        if op is ast.Div:
+            if right == 0:
+                _fail("division by zero in the activation")
+            return _check_number(left / right)
+        return _pow(left, right)
+
+    # -- conditions (Piecewise only)
+    def condition(self, node):
+        if isinstance(node, ast.Constant) and node.value is True:
+            return sp.true
+        if isinstance(node, ast.Name) and node.id == "True":
+            return sp.true
+        if isinstance(node, ast.Compare):
+            parts = []
+            left = self.expr(node.left)
+            for op, comp in zip(node.ops, node.comparators):
+                if type(op) not in _CMP:
+                    _fail("only the comparisons < <= > >= are allowed in Piecewise conditions")
+                right = self.expr(comp)
+                parts.append(_CMP[type(op)](left, right))
+                left = right
+            return sp.And(*parts)
+        if isinstance(node, ast.BoolOp):
+            args = [self.condition(v) for v in node.values]
+            return sp.And(*args) if isinstance(node.op, ast.And) else sp.Or(*args)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.BitAnd, ast.BitOr)):
+            a, b = self.condition(node.left), self.condition(node.right)
+            return sp.And(a, b) if isinstance(node.op, ast.BitAnd) else sp.Or(a, b)
+        _fail("a Piecewise condition must be a comparison such as x > 0, or True")
+
+    # -- calls
+    def call(self, node: ast.Call):
+        if not isinstance(node.func, ast.Name):
+            _fail("only named functions can be called (e.g. tanh(x))")
+        fname = node.func.id
+        if fname.startswith("_"):
+            _fail(f"the name {fname!r} is not allowed (names may not start with '_')")
+        if fname not in _KNOWN or fname in _CONSTANTS:
+            _fail(f"unknown function {fname!r}")
+        if node.keywords:
+            _fail(f"{fname}() takes no keyword arguments")
+        if any(isinstance(a, ast.Starred) for a in node.args):
+            _fail(f"{fname}() takes no starred arguments")
+        nargs = len(node.args)
+        if fname == "Piecewise":
+            return self.piecewise(node.args)
+        if fname in ("Max", "Min", "max", "min"):
+            if nargs < 1:
+                _fail(f"{fname} needs at least one argument")
+            args = [self.expr(a) for a in node.args]
+            return (sp.Max if fname.lower() == "max" else sp.Min)(*args)
+        if fname == "hermite":
+            return self.hermite(node.args)
+        if fname == "leaky_relu":
+            return self.leaky_relu(node.args)
+        if fname == "elu":
+            return self.elu(node.args)
+        if fname == "Heaviside" and nargs == 2:
+            u = self.expr(node.args[0])
+            h0 = self.expr(node.args[1])
+            if not h0.is_Number:
+                _fail("the second argument of Heaviside (its value at 0) must be a number")
+            return sp.Heaviside(u, h0)
+        if nargs != 1:
+            _fail(f"{fname} takes exactly one argument, got {nargs}")
+        u = self.expr(node.args[0])
+        if fname in _SIMPLE_SHORTCUTS:
+            return _SIMPLE_SHORTCUTS[fname](u)
+        return _UNARY[fname](u)
+
+    def piecewise(self, args):
+        if not args:
+            _fail("Piecewise needs at least one (value, condition) pair")
+        pairs = []
+        for a in args:
+            if not isinstance(a, ast.Tuple) or len(a.elts) != 2:
+                _fail("each Piecewise argument must be a pair (value, condition)")
+            pairs.append((self.expr(a.elts[0]), self.condition(a.elts[1])))
+        try:
+            return sp.Piecewise(*pairs)
+        except (TypeError, ValueError) as exc:
+            _fail(f"invalid Piecewise: {exc}")
+
+    def _param_arg(self, fname, node, what):
+        v = self.expr(node)
+        if v.has(X):
+            _fail(f"{fname} takes its {what} first, not its input; write {fname}({what}, u) "
+                  f"to apply it to u")
+        return v
+
+    def _input_arg(self, args, fname, nmax):
+        if len(args) > nmax:
+            _fail(f"{fname} takes at most {nmax} arguments, got {len(args)}")
+        return self.expr(args[1]) if len(args) == 2 else X
+
+    def leaky_relu(self, args):
+        slope = self._param_arg("leaky_relu", args[0], "slope") if args else self.param(LEAKY_SLOPE)
+        u = self._input_arg(args, "leaky_relu", 2)
+        return sp.Max(u, slope * u)
+
+    def elu(self, args):
+        alpha = self._param_arg("elu", args[0], "alpha") if args else sp.Integer(1)
+        u = self._input_arg(args, "elu", 2)
+        return sp.Piecewise((u, u > 0), (alpha * (sp.exp(u) - 1), True))
+
+    def hermite(self, args):
+        if not args:
+            _fail("hermite needs its degree, e.g. hermite(3)")
+        k = self.expr(args[0])
+        if not (k.is_Integer and 0 <= int(k) <= MAX_HERMITE):
+            _fail(f"the Hermite degree must be an integer from 0 to {MAX_HERMITE}, got {k}")
+        u = self._input_arg(args, "hermite", 2)
+        return _hermite_prob(int(k), u)
+
+
+def _parse_text(text: str, allowed) -> tuple:
+    if len(text) > MAX_TEXT:
+        _fail(f"the activation formula is too long ({len(text)} characters; at most {MAX_TEXT})")
+    stripped = text.strip()
+    if not stripped:
+        _fail("the activation formula is empty")
+    if not stripped.isascii():
+        _fail("the activation formula must be plain ASCII (write pi, sqrt, ...)")
+    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in stripped):
+        _fail("the activation formula contains control characters")
+    if "\n" in stripped or "\r" in stripped:
+        _fail("the activation formula must be on one line")
+    try:
+        tree = ast.parse(stripped, mode="eval")
+    except SyntaxError as exc:
+        msg = str(exc.msg) if getattr(exc, "msg", None) else "invalid syntax"
+        _fail(f"the activation formula is not valid syntax ({msg})")
+    except (ValueError, RecursionError, MemoryError, OverflowError):
+        _fail("the activation formula cannot be parsed (too deep or too large)")
+    _tree_guard(tree)
+    builder = _Builder(stripped, allowed)
+    try:
+        expr = builder.expr(tree)
+    except RecursionError:
+        _fail("the activation formula is nested too deeply")
+    return stripped, expr
+
+
+# ------------------------------------------------------------------ admissibility
+
+_SAMPLE_X = (0, mpmath.mpf("0.5"), mpmath.mpf("-0.5"), mpmath.mpf("1.3"), mpmath.mpf("-1.3"),
+             3, -3, 7, -7)
+_PARAM_SAMPLES = (sp.Rational(7373, 10000), sp.Integer(2), sp.Rational(-61, 100),
+                  sp.Rational(131, 100))
+
+
+def _mp_eval(f, xv):
+    try:
+        return f(mpmath.mpf(xv))
+    except (ZeroDivisionError, OverflowError):
+        return mpmath.inf
+    except (ValueError, TypeError, ArithmeticError):
+        return mpmath.nan
+
+
+def _value_problem(f, xv):
+    """None if f(xv) is a finite real number, else a phrase for the error message."""
+    v = _mp_eval(f, xv)
+    if v is None:
+        return f"is undefined at x = {mpmath.nstr(xv, 3)}"
+    if isinstance(v, mpmath.mpc):
+        if abs(v.imag) > mpmath.mpf(10) ** (-12) * max(1, abs(v)):
+            return f"is not real at x = {mpmath.nstr(xv, 3)}"
+        v = v.real
+    if not isinstance(v, mpmath.mpf):
+        try:
+            v = mpmath.mpf(v)
+        except (TypeError, ValueError):
+            return f"cannot be evaluated at x = {mpmath.nstr(xv, 3)}"
+    if mpmath.isnan(v):
+        return f"is undefined at x = {mpmath.nstr(xv, 3)}"
+    if mpmath.isinf(v):
+        return f"is not finite at x = {mpmath.nstr(xv, 3)}"
+    return None
+
+
+def _log_abs(f, xv):
+    v = _mp_eval(f, xv)
+    if isinstance(v, mpmath.mpc):
+        v = abs(v)
+    try:
+        v = abs(mpmath.mpf(v))
+    except (TypeError, ValueError):
+        return None
+    if mpmath.isnan(v):
+        return None
+    if mpmath.isinf(v):
+        return mpmath.inf
+    if v == 0:
+        return -mpmath.inf
+    return mpmath.log(v)
+
+
+def _growth_problem(f):
+    """None if log|f| grows slower than x² on both sides, else a phrase.
+
+    Local exponent p = log2(L(2X)/L(X)) with L = log|f|, X = 8, 16, ..., 8192; an
+    exp(c x²) growth has p → 2, an exp(c x) growth p → 1, a polynomial p → 0.
+    """
+    for side in (1, -1):
+        prev = None
+        for k in range(3, 14):
+            xv = side * 2 ** k
+            problem = _value_problem(f, xv)
+            if problem is not None:  # mpmath does not overflow: inf is a singularity
+                return problem
+            L = _log_abs(f, xv)
+            if L is None:
+                prev = None
+                continue
+            if prev is not None and prev > 8 and L > 8:
+                p = mpmath.log(L / prev, 2)
+                if p > 1.9:
+                    return ("grows like exp(c x^2) or faster, so f(sigma Z)^2 is not integrable "
+                            "against the Gaussian")
+            if L > 10 ** 7:
+                # already astronomically large at a moderate x and still growing fast
+                if prev is not None and prev > 8 and mpmath.log(L / prev, 2) > 1.9:
+                    return "grows like exp(c x^2) or faster"
+                break
+            prev = L
+    return None
+
+
+def _check_admissible(expr, params) -> None:
+    """Raise ActivationError if f is not real, finite, or square-integrable (sampled)."""
+    if not expr.has(X):
+        _fail("the activation does not depend on x (a constant has eta = 0)")
+    bad = [s for s in expr.free_symbols if s != X and s not in params]
+    if bad:  # pragma: no cover - the parser keeps these in params
+        _fail(f"unexpected symbol {bad[0]} in the activation")
+    samples = [{}] if not params else [{p: v for p in params} for v in _PARAM_SAMPLES]
+    first_problem = None
+    for vals in samples:
+        e = expr.subs(vals) if vals else expr
+        if not e.has(X):
+            problem = "does not depend on x"
+        else:
+            try:
+                f = sp.lambdify(X, e, modules="mpmath")
+            except Exception as exc:  # noqa: BLE001 - SymPy printing errors vary
+                _fail(f"the activation cannot be evaluated numerically ({type(exc).__name__})")
+            problem = None
+            with mpmath.workdps(20):
+                for xv in _SAMPLE_X:
+                    problem = _value_problem(f, xv)
+                    if problem:
+                        break
+                if problem is None:
+                    problem = _growth_problem(f)
+        if problem is None:
+            return
+        if first_problem is None:
+            first_problem = problem
+            if vals:
+                shown = ", ".join(f"{p} = {v}" for p, v in vals.items())
+                first_problem += f" (with {shown}, and other sample parameter values)"
+    _fail(f"the activation {first_problem}")
+
+
+def _check_structure(expr) -> None:
+    if expr.has(sp.I):
+        _fail("complex numbers are not allowed in an activation")
+    if expr.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
+        _fail("the activation contains an infinity or nan (division by zero?)")
+    for bad in (sp.Integral, sp.Derivative, sp.Sum, sp.Product, sp.Limit):
+        if expr.has(bad):
+            _fail(f"unevaluated {bad.__name__} objects are not allowed in an activation")
+
+
+# ------------------------------------------------------------------ breakpoints
+
+def _real_roots(u, params) -> list:
+    """Exact real zeros in x of u (polynomial numerator); [] if none can be found exactly."""
+    u = sp.together(u)
+    num, _den = sp.fraction(u)
+    num = sp.expand(num)
+    if not num.has(X):
+        return []
+    try:
+        poly = sp.Poly(num, X)
+    except sp.PolynomialError:
+        return []
+    if poly.degree() > 8 and poly.free_symbols - {X}:
+        return []
+    if not (poly.free_symbols - {X}):
+        return [r for r in sp.real_roots(poly)] if poly.degree() > 2 else \
+            [r for r in sp.roots(poly, cubics=False, quartics=False) if r.is_real]
+    roots = sp.roots(poly, cubics=False, quartics=False)
+    return [r for r in roots if r.is_real is not False]
+
+
+def _is_piecewise_like(e) -> bool:
+    return isinstance(e, (sp.Max, sp.Min, sp.Piecewise))
+
+
+def _branches(e) -> list:
+    """Smooth expressions that e equals on some region (for nested Max/Min/Piecewise)."""
+    if isinstance(e, (sp.Max, sp.Min)):
+        out = []
+        for a in e.args:
+            out.extend(_branches(a))
+        return out
+    if isinstance(e, sp.Piecewise):
+        out = []
+        for val, _c in e.args:
+            out.extend(_branches(val))
+        return out
+    return [e]
+
+
+def _kink_arguments(expr) -> list:
+    """Expressions in x whose zeros are candidate kinks/jumps of expr."""
+    found = []
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (sp.Abs, sp.sign, sp.Heaviside)):
+            found.append(node.args[0])
+        elif isinstance(node, (sp.Max, sp.Min)):
+            args = list(node.args)
+            for i in range(len(args)):
+                for j in range(i + 1, len(args)):
+                    for bi in _branches(args[i]):
+                        for bj in _branches(args[j]):
+                            found.append(bi - bj)
+        elif isinstance(node, sp.Piecewise):
+            for _val, cond in node.args:
+                for rel in cond.atoms(sp.Rel):
+                    found.append(rel.lhs - rel.rhs)
+    # a kink argument that itself has kinks (Abs(Abs(x) - 1)) is resolved on branches
+    out = []
+    for u in found:
+        if u.has(sp.Max, sp.Min, sp.Piecewise):
+            out.extend(_branches_deep(u))
+        else:
+            out.append(u)
+    return out
+
+
+def _branches_deep(u) -> list:
+    inner = [n for n in sp.preorder_traversal(u) if _is_piecewise_like(n)]
+    if not inner:
+        return [u]
+    node = inner[0]
+    out = []
+    for b in _branches(node):
+        out.extend(_branches_deep(u.xreplace({node: b})))
+    return out[:64]
+
+
+def _abs_sign_free(u):
+    """Replace Abs(v) by ±v so roots of Abs(x) - 1 are found (both signs)."""
+    absn = [n for n in sp.preorder_traversal(u) if isinstance(n, sp.Abs)]
+    if not absn:
+        return [u]
+    node = absn[0]
+    out = []
+    for s in (1, -1):
+        out.extend(_abs_sign_free(u.xreplace({node: s * node.args[0]})))
+    return out[:64]
+
+
+def _sort_key(b):
+    if b.is_number:
+        return (0, float(b), "")
+    return (1, 0.0, sp.sstr(b))
+
+
+# ------------------------------------------------------------------ the Activation
+
+def _signed_decimal(text, name):
+    """Exact rational from a signed decimal text ('-0.1' -> -1/10), or ParameterError."""
+    t = text.strip()
+    sign = -1 if t.startswith("-") else 1
+    body = t[1:] if t[:1] in "+-" else t
+    fraction = None
+    if "/" in body:
+        body, fraction = body.split("/", 1)
+    try:
+        v = _decimal_literal(body)
+        if fraction is not None:
+            d = _decimal_literal(fraction)
+            if d == 0:
+                raise ParameterError(f"the value of {name} divides by zero: {text!r}")
+            v = v / d
+    except ActivationError:
+        raise ParameterError(f"the value of {name} must be a number, got {text!r}") from None
+    return sign * v
+
+
+def _to_rational(value, name):
+    if isinstance(value, bool):
+        raise ParameterError(f"the value of {name} must be a number, got {value!r}")
+    if isinstance(value, sp.Basic):
+        v = sp.sympify(value)
+        if not v.is_number or v.has(sp.I) or v.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
+            raise ParameterError(f"the value of {name} must be a finite real number, got {value}")
+        return v
+    if isinstance(value, int):
+        return _check_number(sp.Integer(value))
+    if isinstance(value, Fraction):
+        return _check_number(sp.Rational(value.numerator, value.denominator))
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ParameterError(f"the value of {name} must be finite, got {value!r}")
+        return _signed_decimal(repr(value), name)
+    if isinstance(value, str):
+        return _signed_decimal(value, name)
+    if isinstance(value, Number):
+        try:
+            f = float(value)
+        except (TypeError, ValueError):
+            f = float("nan")
+        if not math.isfinite(f):
+            raise ParameterError(f"the value of {name} must be a finite real number, got {value!r}")
+        return _signed_decimal(repr(f), name)
+    raise ParameterError(f"the value of {name} must be a number, got {type(value).__name__}")
+
+
+class Activation:
+    r"""An admissible activation f(x), built by :func:`parse_activation`.
+
+    Immutable.  f(σZ) is real, finite and square-integrable against the Gaussian, so the
+    Pennington–Worah moments η = Var f(σZ) and ζ = (E[Z f(σZ)])² (NeurIPS 2017) exist.
+
+    Attributes
+    ----------
+    expr : sympy.Expr
+        f as a SymPy expression in :data:`rmtsym.symbols.x`.
+    params : tuple of sympy.Symbol
+        Free real parameters, sorted by name.
+    source : str
+        The text given (or the ``sstr`` of a SymPy expression).
+    name : str
+        The shortcut name if the whole spec was one (``"relu"``), else the source.
+    """
+
+    __slots__ = ("expr", "params", "source", "name")
+
+    def __init__(self, expr, params=(), source=None, name=None):
+        object.__setattr__(self, "expr", expr)
+        object.__setattr__(self, "params", tuple(sorted(params, key=lambda s: s.name)))
+        src = sp.sstr(expr) if source is None else str(source)
+        object.__setattr__(self, "source", src)
+        object.__setattr__(self, "name", src if name is None else str(name))
+
+    def __setattr__(self, key, value):
+        raise AttributeError("Activation objects are immutable")
+
+    def __delattr__(self, key):
+        raise AttributeError("Activation objects are immutable")
+
+    def __eq__(self, other):
+        if isinstance(other, Activation):
+            return self.expr == other.expr
+        return NotImplemented
+
+    def __hash__(self):
+        return hash(("Activation", self.expr))
+
+    def __repr__(self):
+        if self.name == sp.sstr(self.expr):
+            return f"Activation({self.name!r})"
+        return f"Activation({self.name!r}: {sp.sstr(self.expr)})"
+
+    def __reduce__(self):
+        return (Activation, (self.expr, self.params, self.source, self.name))
+
+    @property
+    def is_polynomial(self) -> bool:
+        """True if f is a polynomial in x (coefficients may hold parameters)."""
+        return bool(self.expr.is_polynomial(X))
+
+    def latex(self) -> str:
+        """LaTeX of f(x)."""
+        return sp.latex(self.expr)
+
+    def _repr_latex_(self) -> str:
+        return f"$f(x) = {self.latex()}$"
+
+    def subs(self, values) -> "Activation":
+        """Give values to parameters; returns a new, re-checked Activation.
+
+        Parameters
+        ----------
+        values : dict
+            Maps a parameter (its name or its Symbol) to a real number (int, float,
+            Fraction, decimal string, or SymPy number).  Floats and decimal strings are
+            taken exactly from their decimal text (0.1 → 1/10).
+        """
+        if not isinstance(values, dict):
+            raise ParameterError("parameter values must be given as a dict {name: number}")
+        by_name = {p.name: p for p in self.params}
+        mapping = {}
+        for key, val in values.items():
+            kname = key.name if isinstance(key, sp.Symbol) else key
+            if not isinstance(kname, str) or kname not in by_name:
+                listed = ", ".join(by_name) or "none"
+                raise ParameterError(f"the activation has no parameter named {kname!r} "
+                                     f"(its parameters: {listed})")
+            mapping[by_name[kname]] = _to_rational(val, kname)
+        if not mapping:
+            return self
+        expr = self.expr.xreplace(mapping)
+        _check_structure(expr)
+        rest = tuple(p for p in self.params if p not in mapping)
+        _check_admissible(expr, rest)
+        shown = ", ".join(f"{p.name}={mapping[p]}" for p in self.params if p in mapping)
+        return Activation(expr, rest, self.source, f"{self.name} [{shown}]")
+
+    def _require_numeric(self, what):
+        if self.params:
+            names = ", ".join(p.name for p in self.params)
+            _fail(f"{what} needs values for the parameters {names}; use .subs({{...}}) first")
+
+    def numpy_function(self):
+        """Vectorised float64 f via ``sympy.lambdify`` (numpy, scipy.special for erf).
+
+        Returns a function of an array (or scalar) returning a float64 array of the same
+        shape.  Raises ActivationError if free parameters remain.
+        """
+        import numpy as np
+
+        self._require_numeric("numpy_function")
+        raw = sp.lambdify(X, self.expr, modules=["scipy", "numpy"])
+
+        def f(xs):
+            arr = np.asarray(xs, dtype=np.float64)
+            with np.errstate(over="ignore", under="ignore"):
+                out = raw(arr)
+            out = np.asarray(out)
+            if np.iscomplexobj(out):
+                out = out.real
+            out = np.broadcast_to(out.astype(np.float64, copy=False), arr.shape)
+            return np.array(out, dtype=np.float64)
+
+        f.__name__ = "activation"
+        f.__doc__ = f"f(x) = {sp.sstr(self.expr)} (float64, vectorised)"
+        return f
+
+    def mpmath_function(self):
+        """Scalar mpmath f(x) at the current ``mpmath.mp.dps``; free parameters refused."""
+        self._require_numeric("mpmath_function")
+        raw = sp.lambdify(X, self.expr, modules="mpmath")
+
+        def f(xv):
+            return raw(mpmath.mpf(xv) if not isinstance(xv, mpmath.mpf) else xv)
+
+        f.__name__ = "activation"
+        return f
+
+    def breakpoints(self) -> list:
+        """x-locations of kinks and jumps of f.
+
+        Zeros of the arguments of Abs, sign and Heaviside, the switching points of
+        Max/Min (zeros of pairwise differences of their branches) and the boundary
+        points of Piecewise conditions, found exactly for polynomial arguments (linear
+        ones always; in the parameters when there are any).  Zeros of non-polynomial
+        arguments are not located.  Sorted by value when all are numbers (numeric ones
+        first otherwise); candidates where f happens to stay smooth may be included.
+        """
+        out = []
+        seen = set()
+        for u in _kink_arguments(self.expr):
+            for v in _abs_sign_free(u):
+                for r in _real_roots(v, self.params):
+                    r = sp.nsimplify(r) if r.is_Float else sp.simplify(r) if not r.is_number else r
+                    if r not in seen:
+                        seen.add(r)
+                        out.append(r)
+        return sorted(out, key=_sort_key)
+
+
+# ------------------------------------------------------------------ entry point
+
+def _coerce_params(params):
+    if params is None:
+        return None
+    if isinstance(params, (str, bytes)):
+        params = [p.strip() for p in params.split(",") if p.strip()] if isinstance(params, str) \
+            else _fail("params must be names of parameters, not bytes")
+    try:
+        items = list(params)
+    except TypeError:
+        _fail(f"params must be an iterable of parameter names, got {type(params).__name__}")
+    out = {}
+    for p in items:
+        name = p.name if isinstance(p, sp.Symbol) else p
+        if not isinstance(name, str) or not _IDENT.match(name) or len(name) > MAX_NAME:
+            _fail(f"{name!r} is not a valid parameter name")
+        if name == "x":
+            _fail("x is the variable, it cannot be a parameter")
+        if name in _KNOWN or name in _REFUSED or name in _RESERVED:
+            _fail(f"{name!r} cannot be a parameter: it is a function, constant or reserved name")
+        out[name] = sp.Symbol(name, real=True)
+    return out
+
+
+def _from_sympy(expr, allowed):
+    if not isinstance(expr, sp.Expr):
+        _fail(f"the activation must be an expression in x, got {type(expr).__name__}")
+    _check_structure(expr)
+    repl = {}
+    params = {}
+    for s in expr.free_symbols:
+        if not isinstance(s, sp.Symbol):
+            _fail(f"the activation contains {s}, which is not a symbol")
+        if s.name == "x":
+            repl[s] = X
+            continue
+        if allowed is not None and s.name not in allowed:
+            listed = ", ".join(sorted(allowed)) or "none"
+            _fail(f"unknown name {s.name!r}; the variable is x and the parameters are {listed}")
+        if s.name in _RESERVED or s.name in _REFUSED or s.name in _KNOWN:
+            _fail(f"{s.name!r} cannot be a parameter: it is a function, constant or reserved name")
+        sym = allowed[s.name] if allowed is not None else sp.Symbol(s.name, real=True)
+        repl[s] = sym
+        params[s.name] = sym
+    return expr.xreplace(repl), params
+
+
+def parse_activation(spec, params=None) -> Activation:
+    r"""Parse an activation safely (AST whitelist, never ``eval``) and check it.
+
+    Parameters
+    ----------
+    spec : str, sympy.Expr or Activation
+        A formula in ``x`` in SymPy syntax (``"tanh(x)"``, ``"Max(x, x/10)"``,
+        ``"Piecewise((x, x > 0), (exp(x) - 1, True))"``), a named shortcut (``"relu"``,
+        ``"leaky_relu(0.1)"``, ``"hermite(3)"``; see the module docstring), a SymPy
+        expression in any Symbol named ``x``, or an :class:`Activation` (returned as is).
+    params : iterable of str, optional
+        The parameter names allowed.  ``None`` (default): every unknown identifier is a
+        free real parameter.  Given: any other name is an error.
+
+    Returns
+    -------
+    Activation
+        f with ``.expr`` in :data:`rmtsym.symbols.x`; it is real, finite and grows slower
+        than exp(c x²) (sample checks), so the Gaussian moments of Pennington & Worah
+        (NeurIPS 2017), η = Var f(σZ) and ζ = (E[Z f(σZ)])², exist for every σ.
+
+    Raises
+    ------
+    ActivationError
+        Unsafe or invalid syntax, unknown function or name, constant or complex-valued
+        or non-integrable activation, wrong type, or a formula beyond the size limits.
+    """
+    if isinstance(spec, Activation):
+        return spec
+    allowed = _coerce_params(params)
+    if isinstance(spec, str):
+        source, expr = _parse_text(spec, allowed)
+        names = {s.name: s for s in expr.free_symbols if s != X}
+        name = source
+    elif isinstance(spec, sp.Basic):
+        source = sp.sstr(spec)
+        expr, names = _from_sympy(spec, allowed)
+        name = source
+    else:
+        kind = "None" if spec is None else type(spec).__name__
+        _fail(f"the activation must be a formula string, a SymPy expression or an Activation, "
+              f"got {kind}")
+    if not isinstance(expr, sp.Expr):
+        _fail("the activation must be an expression, not a condition")
+    _check_structure(expr)
+    plist = tuple(names.values())
+    _check_admissible(expr, plist)
+    return Activation(expr, plist, source, name)
