@@ -500,3 +500,41 @@ def test_irrational_parameters():
     assert sp.expand(disc - ref) == 0
     ms = al.moments_at_infinity(pw.reduced_equation(s2, 1, 1, 2), 2)
     assert sp.simplify(ms[1] - M_REF[1].subs({eta: s2, zeta: 1, phi: 1, psi: 2})) == 0
+
+
+@pytest.mark.parametrize("args", [
+    (1, R(1, 2), 2, R(1, 2)), (1, R(1, 2), R(1, 2), 2), (R(6817, 20000), R(1, 4), R(1, 3), R(3, 4)), (1, R(9, 10), 1, 1),
+])
+def test_edges_are_where_the_density_switches_on(args):
+    # independent of the discriminant: follow the physical root from X + 20i down to
+    # X + 1e-7 i (X right of the spectrum), then leftwards along x + 1e-7 i on a 6000-point
+    # grid (continuity + Herglotz sign); the density −Im G/π switches on/off (threshold 1e-4) within a few grid steps of
+    # a positive root of the edge equation (square-root edges: ρ ~ √δ, so ρ = 1e-4 is
+    # reached 1e-8-ish from the edge; ε = 1e-7 smooths on that scale only).
+    q = pw.quartic(*args)
+    roots = sorted(float(r) for r in sp.Poly(pw.edge_equation(*args), z).real_roots() if r > 0)
+    lam = [sp.lambdify(z, a, "numpy") for a in q.coefficients_in_G()]
+
+    def coeffs(zz):
+        return [complex(f(zz)) for f in lam]
+
+    X, eps = 1.3 * max(roots) + 1, 1e-7
+    g = continued_root(q, X + 1j * np.geomspace(20, eps, 300))
+    xs = np.linspace(X, 1e-3, 6000)
+    dens = []
+    for x in xs:
+        r_ = np.roots(coeffs(x + 1j * eps))
+        # continuity plus the Herglotz sign (Im z > 0 ⇒ Im G < 0): where two roots nearly
+        # collide (just outside an edge) plain nearest-root tracking can jump to the
+        # conjugate sheet
+        r_ = r_[r_.imag < 0]
+        g = r_[np.argmin(abs(r_ - g))]
+        dens.append(-g.imag / np.pi)
+    # remove the Lorentzian of the atom at 0 (mass w: −Im w/(x + iε)/π = wε/(π(x² + ε²)))
+    w = float(pw.atoms(*args)[0][1]) if pw.atoms(*args) else 0.0
+    inside = np.array(dens) - w * eps / (np.pi * (xs**2 + eps**2)) > 1e-4
+    switches = [0.5 * (xs[i] + xs[i + 1]) for i in range(len(xs) - 1) if inside[i] != inside[i + 1]]
+    step = xs[0] - xs[1]
+    assert len(switches) == len(roots)
+    for s_, r in zip(sorted(switches), roots):
+        assert abs(s_ - r) < 3 * step
