@@ -611,6 +611,15 @@ def _merge_cases(done):
     first = done[0][1]
     if all(sp.simplify(sp.expand(r - first)) == 0 for _, r in done[1:]):
         return first
+    if len(done) == 2 and len(done[0][0]) == 1:
+        # r(−) = −r(+) = −q·e with q free of e's symbols: the result is q·|e| (leaky-ReLU mean)
+        (e, _), = done[0][0].items()
+        r_pos = dict((tuple(sg.values())[0], r) for sg, r in done)[1]
+        r_neg = dict((tuple(sg.values())[0], r) for sg, r in done)[-1]
+        if sp.simplify(sp.expand(r_pos + r_neg)) == 0:
+            q = sp.simplify(r_pos / e)
+            if q.free_symbols.isdisjoint(e.free_symbols):
+                return q * sp.Abs(e)
     pieces = []
     for signs, r in done[:-1]:
         cond = sp.And(*[(e > 0) if s > 0 else (e < 0) for e, s in signs.items()])
