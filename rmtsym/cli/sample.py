@@ -1,0 +1,147 @@
+"""``rmtsym sample | validate``: Monte Carlo of M = YYᵀ/m and its distance to the PW law.
+
+Argument parsing and output only; the simulation lives in :mod:`rmtsym.sampler`, the
+statistics in :mod:`rmtsym.validation`, the figure in :mod:`rmtsym.export.plots`
+(Pennington & Worah, NeurIPS 2017; conventions of theory.md §1.1).
+"""
+from __future__ import annotations
+
+from . import add_json_flag, add_sigma_flags
+from ..errors import ParameterError
+
+#: at most this many eigenvalues are printed in the JSON payload of ``sample``
+MAX_PRINTED = 2_000_000
+
+
+def _common_arguments(p) -> None:
+    p.add_argument("activation", metavar="ACT", help="activation formula, e.g. tanh, relu, x**2")
+    p.add_argument("--phi", required=True, help="φ = n0/m (number or fraction such as 1/4)")
+    p.add_argument("--psi", required=True, help="ψ = n0/n1 (number or fraction such as 1/4)")
+    p.add_argument("--n0", required=True, help="input dimension n0 (whole number ≥ 1)")
+    p.add_argument("--seeds", default="1", help="number of independent matrices (default 1)")
+    p.add_argument("--seed", default="0", help="base seed, a whole number ≥ 0 (default 0)")
+    p.add_argument("--entries", default="gaussian", choices=["gaussian", "rademacher", "uniform"],
+                   help="law of the entries of W and X, scaled to the PW variances (default gaussian)")
+    add_sigma_flags(p)
+    p.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
+
+
+def _int(text, name: str, minimum: int) -> int:
+    try:
+        value = int(str(text).strip())
+    except ValueError:
+        raise ParameterError(f"{name} must be a whole number, got {text!r}") from None
+    if value < minimum:
+        raise ParameterError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _n0(text) -> int:
+    s = str(text).strip()
+    try:
+        return int(s)
+    except ValueError:
+        pass
+    try:
+        f = float(s)
+    except ValueError:
+        raise ParameterError(f"--n0 must be a whole number, got {text!r}") from None
+    if not f.is_integer():
+        raise ParameterError(f"--n0 must be a whole number, got {text!r}")
+    return int(f)
+
+
+def _floats(values):
+    return [float(v) for v in values]
+
+
+def handle_sample(args) -> dict:
+    from ..sampler import sample_eigenvalues
+    from ..validation import moments, moments_se
+
+    res = sample_eigenvalues(args.activation, args.phi, args.psi, _n0(args.n0),
+                             seeds=_int(args.seeds, "--seeds", 1), seed=_int(args.seed, "--seed", 0),
+                             sigma_w=args.sigma_w, sigma_x=args.sigma_x, entries=args.entries,
+                             center=not args.no_center, progress=True if args.progress else None)
+    pooled = res.pooled
+    if pooled.size > MAX_PRINTED:
+        raise ParameterError(f"{pooled.size} eigenvalues are too many to print (at most {MAX_PRINTED}); "
+                             f"use fewer seeds or a smaller n0")
+    kmax = 4
+    out = {
+        "activation": res.activation,
+        "sizes": res.sizes(),
+        "sigma_w": res.sigma_w,
+        "sigma_x": res.sigma_x,
+        "entries": res.entries[0],
+        "centered": not args.no_center,
+        "center": res.center,
+        "seed": res.seed,
+        "moments": {f"m{k}": v for k, v in zip(range(1, kmax + 1), _floats(moments(res, kmax)))},
+        "moments_se": {f"m{k}": (v if v == v else None)
+                       for k, v in zip(range(1, kmax + 1), _floats(moments_se(res, kmax)))},
+        "seconds": res.seconds,
+        "eigenvalues": pooled.tolist(),
+    }
+    return out
+
+
+def handle_validate(args) -> dict:
+    from ..validation import validate
+
+    tolerance = _tolerance(args.tolerance) if args.tolerance is not None else None
+    if args.plot:
+        from ..export.plots import _format_of, _matplotlib
+
+        _format_of(args.plot)  # a bad extension or a missing matplotlib fails before sampling
+        _matplotlib()
+    rep = validate(args.activation, args.phi, args.psi, _n0(args.n0),
+                   seeds=_int(args.seeds, "--seeds", 1), seed=_int(args.seed, "--seed", 0),
+                   sigma_w=args.sigma_w, sigma_x=args.sigma_x, entries=args.entries,
+                   tolerance=tolerance, progress=True if args.progress else None)
+    out = rep.as_dict()
+    out["moments"] = {f"m{k}": v for k, v in enumerate(out["moments"], 1)}
+    out["moments_se"] = {f"m{k}": (v if v == v else None) for k, v in enumerate(out["moments_se"], 1)}
+    out["law_moments"] = {f"m{k}": v for k, v in enumerate(out["law_moments"], 1)}
+    if args.plot:
+        from ..export.plots import plot_spectrum
+
+        plot_spectrum(rep.result, rep.law, path=args.plot, kolmogorov=rep.kolmogorov)
+        out["plot"] = args.plot
+    return out
+
+
+def _tolerance(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise ParameterError(f"--tolerance must be a number, got {text!r}") from None
+    if not 0 < value <= 1:
+        raise ParameterError(f"--tolerance must lie in (0, 1], got {text!r}")
+    return value
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "sample", help="sample the eigenvalues of M = YYᵀ/m (Monte Carlo)",
+        description="Sample the eigenvalues of Pennington-Worah's M = YYᵀ/m, Y = f(WX) − E f(σZ), "
+                    "W_ij ~ N(0, σw²/n0), X_iμ ~ N(0, σx²), n1 = round(n0/ψ), m = round(n0/φ).")
+    _common_arguments(p)
+    p.add_argument("--no-center", action="store_true",
+                   help="do not subtract the Gaussian mean E f(σZ) (leaves a spike ≈ n1 μ0²)")
+    add_json_flag(p)
+    p.set_defaults(handler=handle_sample)
+
+    p = subparsers.add_parser(
+        "validate", help="sample M = YYᵀ/m and measure its distance to the Pennington-Worah law",
+        description="Sample M and report the exact Kolmogorov and Wasserstein-1 distances to the "
+                    "Pennington-Worah law, the edges, outliers, moments and a verdict "
+                    "(pass iff KS <= tolerance, default 0.02·1000/min(n0, n1, m)).")
+    _common_arguments(p)
+    p.set_defaults(seeds="4")
+    p.add_argument("--tolerance", default=None,
+                   help="Kolmogorov tolerance of the verdict (default 0.02·1000/min(n0, n1, m))")
+    p.add_argument("--plot", default=None, metavar="FILE",
+                   help="also save a figure (histogram vs density; .png, .pdf or .svg)")
+    add_json_flag(p)
+    p.set_defaults(handler=handle_validate)

@@ -1,0 +1,1 @@
+"""Export of results: LaTeX, reports and figures."""
