@@ -283,3 +283,39 @@ def test_kolmogorov_scales_like_one_over_n(act, phi, psi):
     print(f"{act} phi={phi} psi={psi}: KS(250) = {small:.4f}, KS(1000) = {large:.4f}, "
           f"ratio {small / large:.2f}")
     assert small / large > 2.5
+
+
+# --------------------------------------------------------------------------- figures
+def test_plot_with_atom_and_formats(tmp_path):
+    pytest.importorskip("matplotlib")
+    from rmtsym.export.plots import plot_spectrum
+
+    res = sample_eigenvalues(np.abs, 2, 0.5, 100, seeds=2)  # c = φ/ψ = 4: atom 3/4 at 0
+    law = MPLaw(res.n1 / res.m, 1 - 2 / math.pi)
+    fig = plot_spectrum(res, law, path=str(tmp_path / "abs.pdf"))
+    assert (tmp_path / "abs.pdf").read_bytes()[:5] == b"%PDF-"
+    ax = fig.axes[0]
+    labels = ax.get_legend_handles_labels()[1]
+    assert any("atom at 0: mass 0.75 (sample 0.75)" in s for s in labels)
+    title = ax.get_title()
+    assert "φ = 2" in title and "ψ = 1/2" in title and "n0 = 100" in title and "KS = " in title
+    # the histogram excludes the atom's zeros but is normalised by all eigenvalues: its area
+    # is the continuous mass 1/4 (what the law's density integrates to)
+    bars = [p for p in ax.patches]
+    area = sum(p.get_width() * p.get_height() for p in bars)
+    assert area == pytest.approx(0.25, rel=1e-9)
+    plot_spectrum(res.pooled, path=str(tmp_path / "bare.svg"))  # no law: histogram only
+    assert (tmp_path / "bare.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_plot_errors(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    from rmtsym.errors import RmtsymError
+    from rmtsym.export import plots
+
+    with pytest.raises(ParameterError, match=".png"):
+        plots.plot_spectrum(np.ones(5), path=str(tmp_path / "x.gif"))
+    import sys
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
+    with pytest.raises(RmtsymError, match="pip install"):
+        plots.plot_spectrum(np.ones(5))

@@ -1,0 +1,105 @@
+"""Benchmark: the sampler against bare ``numpy.linalg.eigvalsh`` on the same matrix.
+
+For each size, one matrix M = YYᵀ/m of Pennington & Worah (NeurIPS 2017) is timed as
+
+- ``sampler``: :func:`rmtsym.sampler.sample_eigenvalues` per matrix (RNG for W and X,
+  the product WX, f applied in place, the Gram product on the smaller side, eigvalsh,
+  zero padding), median over repeats;
+- ``eigvalsh(M)``: bare ``numpy.linalg.eigvalsh`` of the same n1×n1 matrix M;
+- ``bare numpy``: the same pipeline written naively with numpy (Generator.standard_normal,
+  W @ X, np.tanh, Y @ Y.T / m, eigvalsh of the n1×n1 matrix): the reference for the
+  sampler's overhead;
+- the sampler's stages (RNG, WX, f, Gram, eigvalsh) to show where the time goes.
+
+Ratios are printed side by side. Run ``python benchmarks/sampler.py [--quick]``; the
+numbers depend on the machine's load and BLAS threads, so report them with the machine.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+
+from rmtsym.sampler import sample_eigenvalues, sample_gram_eigenvalues  # noqa: E402
+
+
+def _median_time(fn, repeats):
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def bench(n0, phi, psi, repeats, activation=np.tanh):
+    n1, m = int(round(n0 / psi)), int(round(n0 / phi))
+    # sampler, one matrix per call (seeds=1 with distinct base seeds)
+    counter = iter(range(10 ** 6))
+    t_sampler = _median_time(lambda: sample_eigenvalues(activation, phi, psi, n0, seeds=1,
+                                                        seed=next(counter), center=0.0), repeats)
+
+    rng = np.random.default_rng(0)
+    # the sampler's stages, by hand with the same operations
+    W = np.empty((n1, n0))
+    X = np.empty((n0, m))
+    t_rng = _median_time(lambda: (rng.standard_normal(out=W), rng.standard_normal(out=X)), repeats)
+    Y = np.empty((n1, m))
+    t_wx = _median_time(lambda: np.matmul(W, X, out=Y), repeats)
+    Y /= math.sqrt(n0)
+    t_f = _median_time(lambda: np.tanh(Y, out=Y), repeats)
+    t_gram_small = _median_time(lambda: (Y @ Y.T) if n1 <= m else (Y.T @ Y), repeats)
+    t_stage = _median_time(lambda: sample_gram_eigenvalues(Y, normalization=m), repeats)
+
+    M = Y @ Y.T / m
+    t_eig = _median_time(lambda: np.linalg.eigvalsh(M), repeats)
+
+    def bare():
+        r = np.random.default_rng(1)
+        Wb = r.standard_normal((n1, n0)) / math.sqrt(n0)
+        Xb = r.standard_normal((n0, m))
+        Yb = np.tanh(Wb @ Xb)
+        return np.linalg.eigvalsh(Yb @ Yb.T / m)
+
+    t_bare = _median_time(bare, repeats)
+    return dict(n0=n0, n1=n1, m=m, sampler=t_sampler, eig=t_eig, bare=t_bare, rng=t_rng, wx=t_wx,
+                f=t_f, gram=t_gram_small, stage=t_stage)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes, few repeats")
+    ap.add_argument("--repeats", type=int, default=None)
+    args = ap.parse_args(argv)
+    if args.quick:
+        cases = [(300, 1, 1), (300, 2, 0.5)]
+        repeats = args.repeats or 3
+    else:
+        cases = [(1000, 1, 1), (1500, 1, 1), (2000, 1, 1), (1000, 2, 0.5), (1000, 0.5, 2)]
+        repeats = args.repeats or 5
+    print(f"# rmtsym sampler benchmark — {platform.machine()}, {os.cpu_count()} CPUs, "
+          f"numpy {np.__version__}, load average {os.getloadavg()[0]:.1f}, median of {repeats}")
+    print("# times in seconds per matrix (tanh, float64)")
+    head = (f"{'n0':>5} {'n1':>5} {'m':>5} | {'sampler':>8} {'eigvalsh(M)':>11} {'bare numpy':>10} | "
+            f"{'sampler/eigvalsh':>16} {'sampler/bare':>12} | {'RNG':>6} {'WX':>6} {'f':>6} "
+            f"{'Gram':>6} {'Gram+eig (sampler)':>18} {'(Gram+eig)/eigvalsh':>19}")
+    print(head)
+    for n0, phi, psi in cases:
+        r = bench(n0, phi, psi, repeats)
+        print(f"{r['n0']:>5} {r['n1']:>5} {r['m']:>5} | {r['sampler']:>8.3f} {r['eig']:>11.3f} "
+              f"{r['bare']:>10.3f} | {r['sampler'] / r['eig']:>16.2f} {r['sampler'] / r['bare']:>12.2f} | "
+              f"{r['rng']:>6.3f} {r['wx']:>6.3f} {r['f']:>6.3f} {r['gram']:>6.3f} {r['stage']:>18.3f} "
+              f"{r['stage'] / r['eig']:>19.2f}")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
