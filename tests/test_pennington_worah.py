@@ -42,6 +42,45 @@ CUBIC_REF = (phi * zeta * z**2 * G**3 + zeta * z * (phi * psi - 2 * phi + psi) *
              - (psi**2 * z + zeta * (psi - 1) * (phi - psi)) * G + psi**2)
 
 
+
+def _openblas_threads():
+    """(get, set) for numpy's bundled OpenBLAS thread count, or None.
+
+    On this shared 2-core machine a multithreaded BLAS under load is ~10-50× slower for
+    the small Monte Carlo matrices here (measured 14 s vs 0.3 s for five 400×800
+    Wisharts); the Monte Carlo tests therefore run single-threaded and restore the
+    setting afterwards.
+    """
+    import ctypes
+    import glob
+    import os
+    libs = glob.glob(os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs", "libscipy_openblas*"))
+    for path in libs:
+        try:
+            lib = ctypes.CDLL(path)
+            get, set_ = lib.scipy_openblas_get_num_threads64_, lib.scipy_openblas_set_num_threads64_
+        except (OSError, AttributeError):
+            continue
+        set_.argtypes = [ctypes.c_int]
+        return get, set_
+    return None
+
+
+@pytest.fixture
+def single_thread_blas():
+    handles = _openblas_threads()
+    if handles is None:
+        yield
+        return
+    get, set_ = handles
+    before = get()
+    set_(1)
+    try:
+        yield
+    finally:
+        set_(before)
+
+
 def mp_quadratic_ref(c, s):
     return c * s * z * G**2 - (z - s * (1 - c)) * G + 1
 
@@ -275,7 +314,7 @@ def test_atom_mass_polynomial_symbolic():
     assert pw.atoms() == [(0, sp.Max(0, 1 - psi / phi))]
 
 
-def test_atoms_monte_carlo_rank():
+def test_atoms_monte_carlo_rank(single_thread_blas):
     # rank of M = YYᵀ/m: nonlinear f gives min(n1, m); linear f also limited by n0.
     rng = np.random.default_rng(1)
     n0, n1, m = 60, 120, 30  # φ = 2, ψ = 0.5: masses 0.75 (both cases)
@@ -403,7 +442,7 @@ RELU_C = (lambda x: np.maximum(x, 0) - 1 / math.sqrt(2 * math.pi), (math.pi - 1)
 TANH = (np.tanh, 0.3942944904, 0.3668791644)  # theory.md §6 (σ = 1)
 
 
-def test_monte_carlo_relu_moments_and_G():
+def test_monte_carlo_relu_moments_and_G(single_thread_blas):
     # centred ReLU, φ = 1, ψ = 1/2, n0 = 300, 2 draws. Observed over 6 seeds: m1 within
     # 0.8%, m2 within 2.1%, G(1 + 0.5i) within 0.35%. The relative MC sd of m2 is ≈ 1%
     # and the finite-size bias O(1/n0); tolerances 3% (m1), 6% (m2), 1.5% (G) are ≈ 4–5 sd.
@@ -422,7 +461,7 @@ def test_monte_carlo_relu_moments_and_G():
 @pytest.mark.slow
 @pytest.mark.parametrize("act", [RELU_C, TANH], ids=["relu", "tanh"])
 @pytest.mark.parametrize("phi_v,psi_v", [(0.5, 2.0), (2.0, 0.5), (1.0, 1.0)])
-def test_monte_carlo_large(act, phi_v, psi_v):
+def test_monte_carlo_large(act, phi_v, psi_v, single_thread_blas):
     # n0 = 1000, 2 draws: theory.md §1.4 reports ≈ 0.5% agreement at n0 ≈ 1000; m3 is the
     # noisiest (≈ 1.5% sd at n0 = 300, so ≈ 0.5% here); tolerances 1% (G, m1, m2), 2.5% (m3).
     f, e_v, z_v = act
