@@ -252,6 +252,12 @@ def mp_product(eq: SpectralEquation, c, reduce_result: bool = True) -> SpectralE
     polynomial typically carries the spurious factor A = 1 − c + c z G itself (where the
     subordination point z/A is infinite); :func:`reduce` removes it.
 
+    Examples: the PW law is ``mp_product(T#MP_{1/ψ}, φ/ψ)`` (theory.md §2,
+    :func:`rmtsym.pennington_worah.free_convolution_equation`); the data-Gram layer map
+    of theory.md §1.8 is law(K_l) = ``mp_product(shift(scale(law(K_{l−1}), ζ), η − ζ),
+    m/n_l)`` (K_l is m×m, so p = m and N = n_l). Each application roughly doubles the
+    degree in G for a non-trivial input law.
+
     Parameters
     ----------
     eq : SpectralEquation
@@ -468,6 +474,6 @@ def reduce(eq: SpectralEquation) -> SpectralEquation:
     return candidates[0]
 
 
-__all__ = ["SpectralEquation", "delta_equation", "scale", "shift", "mp_product", "semicircle_sum",
+__all__ = ["SpectralEquation", "factor_list", "delta_equation", "scale", "shift", "mp_product", "semicircle_sum",
            "moments_at_infinity", "discriminant", "leading_coefficient", "leading_coefficient_roots",
            "atom_mass_polynomial", "atom_mass_candidates", "reduce"]

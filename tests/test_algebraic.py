@@ -165,6 +165,17 @@ def test_mp_product_of_mp_matches_s_transform():
     assert sp.expand(ms[1] - (1 + c + d_s)) == 0  # m2 = 1 + c + d
 
 
+def test_iterated_mp_product_layer_map():
+    # a linear two-layer map (ζ = η = 1) applied to MP_a: MP_c ⊠ MP_b ⊠ MP_a, against the
+    # S-transform product (independent of any polynomial)
+    a_r, b_r, c_r = R(1, 2), R(1, 3), R(2)
+    law = pw.marchenko_pastur_equation(a_r)
+    for ratio in (b_r, c_r):
+        law = al.mp_product(al.shift(al.scale(law, 1), 0), ratio)
+    ms = al.moments_at_infinity(law, 4)
+    assert ms == s_transform_product_moments(4, [a_r, b_r, c_r])
+
+
 def test_mp_product_monte_carlo(single_thread_blas):
     # MP_c ⊠ H with H = law of Σ (two-point 1 and 3, equal weights): S = Σ^{1/2} X Xᵀ Σ^{1/2}/N.
     # p = 400, N = 800 (c = 1/2), 5 draws: G_emp at z = 2 + 1i has MC error ~ 1/(pN)^{1/2}
