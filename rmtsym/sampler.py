@@ -412,12 +412,19 @@ class SampleResult:
 
 
 def _sample_one(res: _ResolvedActivation, rng, n0, n1, m, w_std, x_std, entries, mu0, dtype,
-                Y: np.ndarray, W: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """Fill Y with f(WX) − μ0 for one seed, reusing the buffers W, X, Y."""
-    random_entries(rng, (n1, n0), w_std, entries[0], dtype, out=W)
-    random_entries(rng, (n0, m), x_std, entries[1], dtype, out=X)
+                Y: np.ndarray, keep_data: bool = False):
+    """Fill the buffer Y with f(WX) − μ0 for one seed.
+
+    W and X live only during the product, so the peak memory is the three matrices W, X,
+    Y; the Gram matrix is formed afterwards, when only Y remains. Returns X if
+    ``keep_data``.
+    """
+    W = random_entries(rng, (n1, n0), w_std, entries[0], dtype)
+    X = random_entries(rng, (n0, m), x_std, entries[1], dtype)
     np.matmul(W, X, out=Y)
-    return _apply_inplace(res.function, Y, mu0)
+    del W
+    _apply_inplace(res.function, Y, mu0)
+    return X if keep_data else None
 
 
 def _prepare(activation, phi, psi, n0, sigma_w, sigma_x, entries, center, dtype):
@@ -495,15 +502,13 @@ def sample_eigenvalues(activation, phi, psi, n0, seeds=1, seed=0, sigma_w=1, sig
     seed = int(seed)
     w_std = sigma_w / math.sqrt(n0)
     x_std = sigma_x
-    W = np.empty((n1, n0), dtype=dtype)
-    X = np.empty((n0, m), dtype=dtype)
     Y = np.empty((n1, m), dtype=dtype)
     out = np.empty((seeds, n1), dtype=dtype)
     bar = _Progress(seeds, _progress_enabled(progress, seeds * float(n1) * n0 * m))
     start = time.perf_counter()
     for s in range(seeds):
         rng = np.random.default_rng([seed, s])
-        _sample_one(res, rng, n0, n1, m, w_std, x_std, entries, mu0, dtype, Y, W, X)
+        _sample_one(res, rng, n0, n1, m, w_std, x_std, entries, mu0, dtype, Y)
         out[s] = sample_gram_eigenvalues(Y, normalization=m, side="rows")
         bar.update(s + 1)
     return SampleResult(eigenvalues=out, n0=n0, n1=n1, m=m, phi=n0 / m, psi=n0 / n1,
@@ -540,11 +545,9 @@ def sample_features(activation, phi, psi, n0, seed=0, sigma_w=1, sigma_x=1, entr
         if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
             raise ParameterError(f"seed must be a non-negative whole number, got {seed!r}")
         rng = np.random.default_rng([int(seed), 0])
-    W = np.empty((n1, n0), dtype=dtype)
-    X = np.empty((n0, m), dtype=dtype)
     Y = np.empty((n1, m), dtype=dtype)
-    _sample_one(res, rng, n0, n1, m, sigma_w / math.sqrt(n0), sigma_x, entries, mu0, dtype, Y, W, X)
-    del W
+    X = _sample_one(res, rng, n0, n1, m, sigma_w / math.sqrt(n0), sigma_x, entries, mu0, dtype, Y,
+                    keep_data=return_data)
     if return_data:
         return Y, X
     return Y
