@@ -376,6 +376,19 @@ class BranchSolver:
         v = zarr.imag
         tol = 1e-9
         finite = np.isfinite(roots)
+        if self._atoms is not None and self._support:
+            # sharper test once the atoms and the intervals are known: the continuous
+            # part (G − Σ m_i/(z − x_i))/(1 − Σ m_i) is an average of 1/(z − t) over
+            # t ∈ [a_min, b_max]
+            masses = [(float(x0), float(m)) for x0, m in self._atoms]
+            rest = 1.0 - sum(m for _, m in masses)
+            if rest > 1e-6:
+                lo = float(min(a for a, _ in self._support))
+                hi = float(max(b for _, b in self._support))
+                with np.errstate(all="ignore"):
+                    shift = sum(m / (zarr - x0) for x0, m in masses) if masses else 0.0
+                    roots = (roots - np.asarray(shift)[..., None] if masses else roots) / rest
+                finite = np.isfinite(roots)
         # --- Im z > 0: circular segment of the circle |w + i/(2v)| = 1/(2v)
         cpx = v > 1e-12 * scale
         if np.any(cpx):
