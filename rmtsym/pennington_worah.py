@@ -153,6 +153,11 @@ def p_equation() -> sp.Eq:
         P_φ = 1 + (P − 1) φ,  P_ψ = 1 + (P − 1) ψ.
 
     P is the generating function P(t) = 1 + Σ p_k t^k of the moments, m_k = ψ^{1−k} p_k.
+
+    Returns
+    -------
+    sympy.Eq
+        ``Eq(P, rhs)`` in the symbols P, t, η, ζ, φ, ψ of :mod:`rmtsym.symbols`.
     """
     e, zt, ph, ps = S.eta, S.zeta, S.phi, S.psi
     p_phi = 1 + (P - 1) * ph
@@ -166,6 +171,11 @@ def g_from_p() -> sp.Eq:
 
     Equivalently P = (z G − 1 + ψ)/ψ (the substitution used by :func:`quartic`).
     Beware the wrong variant with argument 1/z (theory.md §1.4).
+
+    Returns
+    -------
+    sympy.Eq
+        ``Eq(G, ψ P/z + (1 − ψ)/z)``.
     """
     return sp.Eq(G, S.psi / z * P + (1 - S.psi) / z)
 
@@ -238,6 +248,18 @@ def marchenko_pastur_equation(c, scale=1) -> SpectralEquation:
 
     with an atom 1 − 1/c at 0 when c > 1. In the PW model (ζ = 0), c = φ/ψ and s = η
     (theory.md §1.5).
+
+    Parameters
+    ----------
+    c : number or SymPy expression
+        The ratio p/N (> 0).
+    scale : number or SymPy expression
+        The mean s (> 0).
+
+    Returns
+    -------
+    SpectralEquation
+        Exactly the quadratic above (no renormalisation).
     """
     c = exact_parameter(c, "c")
     s = exact_parameter(scale, "scale")
@@ -259,6 +281,15 @@ def product_wishart_equation(zeta=zeta, phi=phi, psi=psi) -> SpectralEquation:
         φ ζ z² G³ + ζ z (φψ − 2φ + ψ) G² − (ψ² z + ζ(ψ−1)(φ−ψ)) G + ψ² = 0,
 
     normalised to that form (constant term ψ²).
+
+    Parameters
+    ----------
+    zeta, phi, psi : number or SymPy expression
+        ζ = η > 0 and the ratios (defaults: the shared symbols).
+
+    Returns
+    -------
+    SpectralEquation
     """
     zt = exact_parameter(zeta, "zeta")
     _e, zt, ph, ps = _params(zt, zt, phi, psi)
@@ -289,6 +320,16 @@ def reduced_equation(eta=eta, zeta=zeta, phi=phi, psi=psi) -> SpectralEquation:
     the MP quadratic c η z G² − (z − η(1 − c)) G + 1 (c = φ/ψ) for ζ = 0, the cubic of
     theory.md §1.5 for η = ζ, and the quartic itself otherwise. Normalised so that its
     constant term is that of the reference forms (1 for MP, ψ² for the cubic, −ψ³).
+
+    Parameters
+    ----------
+    eta, zeta, phi, psi : number or SymPy expression
+        As in :func:`quartic`.
+
+    Returns
+    -------
+    SpectralEquation
+        Named ``"Marchenko-Pastur"``, ``"product-Wishart"`` or ``"Pennington-Worah"``.
     """
     generic, back = _generic_point(_params(eta, zeta, phi, psi))
     return _substitute_back(_reduced_generic(generic), back)
@@ -309,7 +350,13 @@ def classify(eta=eta, zeta=zeta, phi=phi, psi=psi) -> str:
     Returns ``"marchenko-pastur"`` when the physical factor of Q (after substituting the
     parameters, which may be symbolic, e.g. ``zeta=0``) is the MP quadratic with ratio
     φ/ψ and scale η; ``"product-wishart"`` when it is the cubic of the linear network
-    (η = ζ); ``"general"`` otherwise.
+    (η = ζ); ``"general"`` otherwise. With all four parameters free the quartic is
+    irreducible and the answer is ``"general"``; pass e.g. ``zeta=0`` or
+    ``eta=zeta`` to ask about a special case symbolically.
+
+    Returns
+    -------
+    str
     """
     generic, _back = _generic_point(_params(eta, zeta, phi, psi))
     e, zt, ph, ps = generic
