@@ -6,7 +6,6 @@ binomial moments for affine images), the S-transform for free multiplicative
 convolution, the Pennington–Bahri closed form for the Hessian model, and numpy
 samples of the corresponding random matrices.
 """
-import math
 
 import numpy as np
 import pytest

@@ -14,7 +14,7 @@ import sympy as sp
 
 from rmtsym import algebraic as al
 from rmtsym import pennington_worah as pw
-from rmtsym.errors import ParameterError, RmtsymError
+from rmtsym.errors import ParameterError
 from rmtsym.symbols import G, P, eta, phi, psi, t, z, zeta
 
 R = sp.Rational
