@@ -282,6 +282,89 @@ def apply_layer(activation, Y_prev: np.ndarray, n_out: int, rng: np.random.Gener
     return _apply_inplace(res.function, Y, float(center))
 
 
+def _gaussian_mean_and_variance(res: "_ResolvedActivation", scale: float) -> Tuple[float, float]:
+    """(E f(sZ), Var f(sZ)) at the pre-activation scale s (certified engine for Activations)."""
+    if res.activation is not None and hasattr(res.activation, "expr"):
+        from .gaussian import gaussian_moments
+
+        gm = gaussian_moments(res.activation, sigma_w=1, sigma_x=scale)
+        return float(gm.mean), float(gm.eta)
+    mean = _gaussian_mean_numeric(res.function, scale)
+    second = _gaussian_mean_numeric(lambda u: np.asarray(res.function(u), dtype=float) ** 2, scale)
+    return mean, max(second - mean * mean, 0.0)
+
+
+@dataclass
+class LayerSample:
+    """Features of a deep random network, layer by layer (theory.md §1.8).
+
+    Attributes
+    ----------
+    features : list of numpy.ndarray
+        ``features[0]`` is the data X (n0×m); ``features[l]`` is Y_l (n_l×m).
+    scales : list of float
+        q_l, the variance of the pre-activations of layer l from the mean-field recursion
+        q_1 = σw²σx², q_{l+1} = σw² Var f(√q_l Z) (Schoenholz et al., ICLR 2017).
+    centers : list of float
+        μ_l = E f(√q_l Z), subtracted at layer l (0 when not centred).
+    """
+
+    features: list
+    scales: list
+    centers: list
+
+    def gram_eigenvalues(self, layer: int) -> np.ndarray:
+        """Eigenvalues of the data Gram K_l = Y_lᵀY_l/n_l (m×m), computed on the smaller side."""
+        Y = self.features[layer]
+        return sample_gram_eigenvalues(Y, normalization=Y.shape[0], side="columns")
+
+
+def sample_layers(activation, n0, widths: Sequence[int], m, seed=0, sigma_w=1, sigma_x=1,
+                  entries="gaussian", center=True, dtype=np.float64,
+                  rng: Optional[np.random.Generator] = None) -> LayerSample:
+    """Propagate Gaussian data through random layers: Y_l = f(W_l Y_{l−1}) − μ_l.
+
+    X = Y_0 ∈ R^{n0×m} has N(0, σx²) entries (or Rademacher/uniform); W_l ∈ R^{n_l×n_{l−1}}
+    has entries of variance σw²/n_{l−1} (theory.md §1.8, Pennington & Worah NeurIPS 2017
+    §"propagation"). With ``center=True`` the constant μ_l = E f(√q_l Z) is the exact
+    Gaussian mean at the mean-field pre-activation variance q_l (see :class:`LayerSample`),
+    so each layer is centred as the single-layer theory assumes.
+
+    Parameters
+    ----------
+    widths : sequence of int
+        n_1, ..., n_L.
+    rng : numpy.random.Generator, optional
+        Default ``numpy.random.default_rng([seed, 0])``.
+    """
+    res = resolve_activation(activation)
+    n0 = _check_positive_int(n0, "n0")
+    m = _check_positive_int(m, "m")
+    widths = [_check_positive_int(w, "each width") for w in widths]
+    if not widths:
+        raise ParameterError("give at least one layer width")
+    sigma_w = _check_positive_real(sigma_w, "sigma_w")
+    sigma_x = _check_positive_real(sigma_x, "sigma_x")
+    entries = _check_entries(entries)
+    if rng is None:
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+            raise ParameterError(f"seed must be a non-negative whole number, got {seed!r}")
+        rng = np.random.default_rng([int(seed), 0])
+    X = random_entries(rng, (n0, m), sigma_x, entries[1], dtype)
+    features, scales, centers = [X], [], []
+    q = sigma_w ** 2 * sigma_x ** 2
+    for width in widths:
+        mu, var = _gaussian_mean_and_variance(res, math.sqrt(q))
+        mu = mu if center else 0.0
+        Y = apply_layer(res, features[-1], width, rng, sigma_w=sigma_w, entries=entries[0],
+                        center=mu, dtype=dtype)
+        features.append(Y)
+        scales.append(q)
+        centers.append(mu)
+        q = sigma_w ** 2 * (var if center else var + mu * mu)
+    return LayerSample(features, scales, centers)
+
+
 # ---------------------------------------------------------------------------
 # eigenvalues of a Gram matrix
 # ---------------------------------------------------------------------------
@@ -572,6 +655,12 @@ def sample_matrix(activation, phi, psi, n0, seed=0, sigma_w=1, sigma_x=1, entrie
     return M
 
 
-__all__ = ["ENTRIES", "SampleResult", "sample_eigenvalues", "sample_features", "sample_matrix",
-           "sample_gram_eigenvalues", "sample_sizes", "random_entries", "apply_layer",
+# the statistics against a law live in rmtsym.validation; re-exported here because
+# ARCHITECTURE.md lists them under sampler.py
+from .validation import (kolmogorov_distance, moments, moments_se,  # noqa: E402
+                         wasserstein1)
+
+__all__ = ["ENTRIES", "SampleResult", "kolmogorov_distance", "wasserstein1", "moments",
+           "moments_se", "sample_eigenvalues", "sample_features", "sample_matrix",
+           "sample_gram_eigenvalues", "sample_sizes", "sample_layers", "LayerSample", "random_entries", "apply_layer",
            "resolve_activation", "centring_constant"]

@@ -302,3 +302,39 @@ def test_memory_stays_within_about_three_matrices(phi, psi, n0):
     # W, X and Y coexist only during the product WX (measured peak ≈ 3.13 matrices for the
     # square case, the excess being the eigenvalue output and LAPACK's small work arrays)
     assert peak <= 3.3 * largest
+
+
+def test_sample_layers_centres_each_layer_and_follows_the_variance_recursion():
+    from rmtsym.sampler import sample_layers
+
+    # relu with σw = √2 (He): q_{l+1} = 2 Var relu(√q Z) = q (π − 1)/π (centred), μ_l = √(q_l/(2π))
+    out = sample_layers(relu, 300, [400, 400, 400], 300, seed=3, sigma_w=math.sqrt(2))
+    q = 2.0
+    for l in range(3):
+        assert out.scales[l] == pytest.approx(q, rel=1e-9)
+        assert out.centers[l] == pytest.approx(math.sqrt(q / (2 * math.pi)), rel=1e-7)
+        Y = out.features[l + 1]
+        var = q * (math.pi - 1) / (2 * math.pi)
+        # 1.2·10^5 entries correlated through 300 shared columns and the layer's own W: the
+        # sampling error of the mean is ≈ √(var/min(n, m)) / √n ≲ 0.01·√var; 5 % on the variance
+        assert abs(Y.mean()) < 0.05 * math.sqrt(var)
+        assert Y.var() == pytest.approx(var, rel=0.05)
+        q = 2 * var
+
+
+def test_zeta_zero_layer_gives_marchenko_pastur_data_gram():
+    from rmtsym.sampler import sample_layers
+
+    # theory.md §1.8: an even f (ζ = 0) makes K_1 = Y_1ᵀY_1/n_1 Marchenko–Pastur with ratio
+    # m/n_1 and scale η: m1 = η, m2 = η²(1 + m/n_1). |x| at σ = 1: η = 1 − 2/π.
+    eta = 1 - 2 / math.pi
+    m1s, m2s = [], []
+    for seed in range(6):
+        out = sample_layers(np.abs, 300, [300], 150, seed=seed)
+        ev = out.gram_eigenvalues(1)
+        assert ev.shape == (150,)
+        m1s.append(ev.mean())
+        m2s.append((ev ** 2).mean())
+    # finite-size: O(1/n) ≈ 1 % (rank-one mean fluctuations of even f); MC se ≈ 0.3 %
+    assert np.mean(m1s) == pytest.approx(eta, rel=0.02)
+    assert np.mean(m2s) == pytest.approx(eta ** 2 * (1 + 150 / 300), rel=0.04)
