@@ -78,16 +78,25 @@ values; the activation is accepted if one sample passes, and re-checked by
 :meth:`Activation.subs`):
 
 * f depends on x (a constant activation has η = 0 and is refused);
-* f is real and finite at x = 0, ±0.5, ±1.3, ±3, ±7 and ±2^k (k = 3…13)
-  (this refuses ``log(x)``, ``sqrt(x)``, ``x**x``, ``1/x``, ``atanh(x/8)`` and partially
-  defined ``Piecewise``);
-* log|f(x)| grows slower than x²: at x = ±2^k (k = 3…13) the local growth exponent
-  d log log|f| / d log x must stay below 1.9 once log|f| > 8 (this refuses ``exp(x**2)``,
-  ``exp(x**2/100)``, ``exp(exp(x))``, ``exp(x**3)``, while ``exp(5*x)`` and
-  ``exp(Abs(x)**1.5)`` are accepted).
+* f is real and finite at x = 0, ±0.5, ±1.3, ±3, ±7, ±2^k (k = 3…13), on a float64 scan
+  of [−10, 10] with step 0.025 (suspicious points re-checked with mpmath), next to every
+  real zero of the argument of sqrt/fractional powers, log, asin, acos, acosh, atanh
+  (so ``sqrt((x - 0.2)*(x - 0.3))`` is refused), and at every real zero in [−50, 50] of a
+  denominator, of cos inside tan/sec, of sin inside cot/csc and of the argument of
+  coth/csch (so ``1/(x - 0.3)``, ``1/(x**2 - 0.6*x + 0.09)``, ``tan(x)`` and
+  ``x/(exp(x) - 2)`` are refused).  f must be finite at *every* point: even integrable
+  singularities such as log|x| or |x|^(−1/4) are refused, and so is a removable one
+  written as 0/0 (``sin(x)/x`` is undefined at 0);
+* log|f(x)| grows slower than x²: at x = ±2^k (k = 3…13) and at ±10⁶, ±2·10⁶ the local
+  growth exponent p = log₂(L(2x)/L(x)), L = log|f|, must stay below 1.9 once L > 8.  This
+  refuses ``exp(x**2)``, ``exp(x**2/100)``, ``exp(0.001*x**2 + 10*x)``, ``exp(x**3)``,
+  ``exp(exp(x))``, while ``exp(100*x)`` and ``exp(Abs(x)**1.5)`` are accepted.
 
-These are numerical sample checks, not proofs: a function that misbehaves only between
-the sample points is not detected here (the quadrature in :mod:`rmtsym.gaussian` has its
+The checks never hang: they use a guarded mpmath evaluator that treats exp(u), cosh(u),
+b**u beyond exp(10¹⁵) as +inf (refusing ``exp(exp(exp(exp(x))))`` at once, where
+mpmath itself would run for hours) and float64 numpy scans.  They are numerical sample
+checks, not proofs: a function that misbehaves only between the sample points, away from
+the located zeros, is not detected here (the quadrature in :mod:`rmtsym.gaussian` has its
 own checks).
 """
 from __future__ import annotations
@@ -99,7 +108,9 @@ from fractions import Fraction
 from numbers import Number
 
 import mpmath
+import numpy as np
 import sympy as sp
+from sympy.printing.numpy import SciPyPrinter
 
 from . import symbols
 from .errors import ActivationError, ParameterError
@@ -155,13 +166,40 @@ LEAKY_SLOPE = "a"
 
 
 def _hermite_prob(k: int, u):
-    """Probabilists' Hermite polynomial He_k(u): He_{k+1} = u He_k − k He_{k−1}."""
-    h0, h1 = sp.Integer(1), u
+    """Probabilists' Hermite polynomial He_k(u): He_{k+1} = u He_k − k He_{k−1}.
+
+    The recursion runs on integer coefficient lists (SymPy's ``expand`` at every step
+    takes seconds for k = 60); the result is the expanded polynomial in u.
+    """
+    prev, cur = [1], [0, 1]  # coefficients of He_0, He_1 in increasing powers
     if k == 0:
-        return h0
+        return sp.Integer(1)
     for j in range(1, k):
-        h0, h1 = h1, sp.expand(u * h1 - j * h0)
-    return sp.expand(h1)
+        nxt = [0] + cur  # u * He_j
+        for i, c in enumerate(prev):
+            nxt[i] -= j * c
+        prev, cur = cur, nxt
+    return sp.Add(*[sp.Integer(c) * u ** i for i, c in enumerate(cur) if c])
+
+
+class _StablePrinter(SciPyPrinter):
+    """SciPy printer that writes log(1 + exp(u)) as logaddexp(0, u) (softplus without
+    overflow for large u)."""
+
+    def _print_log(self, expr):
+        arg = expr.args[0]
+        if isinstance(arg, sp.Add) and len(arg.args) == 2 and sp.S.One in arg.args:
+            other = arg.args[0] if arg.args[1] == 1 else arg.args[1]
+            if isinstance(other, sp.exp):
+                return "{}(0, {})".format(self._module_format("numpy.logaddexp"),
+                                          self._print(other.args[0]))
+        return super()._print_log(expr)
+
+
+def _np_printer():
+    """A fresh printer with lambdify's own settings (it collects the imports it needs)."""
+    return _StablePrinter({"fully_qualified_modules": False, "inline": True,
+                           "allow_unknown_functions": True, "user_functions": {}})
 
 
 def _sc_relu(u):
@@ -549,93 +587,496 @@ def _parse_text(text: str, allowed) -> tuple:
 
 
 # ------------------------------------------------------------------ admissibility
+#
+# The numerical checks never call mpmath on astronomically large numbers: a user formula
+# such as exp(exp(exp(exp(x)))) would make mpmath.exp work with a 10**476-bit exponent and
+# hang.  ``_geval`` walks the SymPy tree itself and stops at exp(u), cosh(u), sinh(u),
+# b**u with |u·log b| > 1e15 (the value is then +inf or 0: far beyond any double) and at
+# sin/cos/tan of |u| > 1e15 (undetermined).  Dense scans use numpy (float64), which cannot
+# hang either.
+
+class _NotReal(Exception):
+    """A complex value where a real one is needed."""
+
+
+class _Undetermined(Exception):
+    """The guarded evaluator cannot decide the value at this point."""
+
+
+_HUGE = mpmath.mpf(10) ** 15
+_TRIG_LIMIT = mpmath.mpf(10) ** 15
+_TINY_IMAG = mpmath.mpf(10) ** -12
+
+_MP_UNARY = {
+    sp.sin: mpmath.sin, sp.cos: mpmath.cos, sp.tan: mpmath.tan, sp.sec: mpmath.sec,
+    sp.csc: mpmath.csc, sp.cot: mpmath.cot, sp.asin: mpmath.asin, sp.acos: mpmath.acos,
+    sp.atan: mpmath.atan, sp.asinh: mpmath.asinh, sp.acosh: mpmath.acosh,
+    sp.atanh: mpmath.atanh,
+}
+_TRIG = (sp.sin, sp.cos, sp.tan, sp.sec, sp.csc, sp.cot)
+_HYP = {sp.sinh: mpmath.sinh, sp.cosh: mpmath.cosh, sp.tanh: mpmath.tanh,
+        sp.sech: mpmath.sech, sp.csch: mpmath.csch, sp.coth: mpmath.coth}
+
+
+def _real(v):
+    """The real part of v; _NotReal if v has a non-negligible imaginary part."""
+    if isinstance(v, mpmath.mpc):
+        if v.imag != 0 and abs(v.imag) > _TINY_IMAG * max(1, abs(v.real)):
+            raise _NotReal()
+        return v.real
+    return v
+
+
+def _bad(v):
+    return mpmath.isnan(v) or mpmath.isinf(v)
+
+
+def _geval(expr, env):
+    """Guarded mpmath value of a SymPy expression (see the comment above).
+
+    ``env`` maps symbols to mpf values; the key ``"overflow"`` is set to True when a
+    value was replaced by inf because it was astronomically large.
+    """
+    if expr.is_Symbol:
+        return env[expr]
+    if expr.is_Number:
+        if expr.is_Rational:
+            return mpmath.mpf(int(expr.p)) / int(expr.q)
+        if expr.is_Float:
+            return mpmath.mpf(expr._mpf_)
+        if expr is sp.oo:
+            return mpmath.inf
+        if expr is sp.nan:
+            return mpmath.nan
+        raise _Undetermined()
+    if expr.is_NumberSymbol:
+        return mpmath.mpf(sp.Float(expr, mpmath.mp.dps + 5)._mpf_)
+    if isinstance(expr, sp.Add):
+        total = mpmath.mpf(0)
+        for a in expr.args:
+            total = total + _geval(a, env)
+        return total
+    if isinstance(expr, sp.Mul):
+        prod = mpmath.mpf(1)
+        for a in expr.args:
+            prod = prod * _geval(a, env)
+        return prod
+    if isinstance(expr, sp.Pow):
+        b = _geval(expr.base, env)
+        e = _geval(expr.exp, env)
+        if _bad(b) or _bad(e):
+            if mpmath.isnan(b) or mpmath.isnan(e):
+                return mpmath.nan
+            try:
+                return mpmath.power(b, e)
+            except (ValueError, ZeroDivisionError):
+                return mpmath.nan
+        if b == 0:
+            re_e = _real(e)
+            return mpmath.inf if re_e < 0 else (mpmath.mpf(0) if re_e > 0 else mpmath.mpf(1))
+        growth = mpmath.re(e) * mpmath.log(abs(b))
+        if abs(mpmath.im(e)) * abs(mpmath.log(abs(b))) > _HUGE:
+            raise _Undetermined()
+        if growth > _HUGE:
+            env["overflow"] = True
+            return mpmath.inf
+        if growth < -_HUGE:
+            return mpmath.mpf(0)
+        return mpmath.power(b, e)
+    if isinstance(expr, sp.exp):
+        u = _geval(expr.args[0], env)
+        if mpmath.isnan(u):
+            return mpmath.nan
+        if mpmath.re(u) > _HUGE:
+            env["overflow"] = True
+            return mpmath.inf
+        if mpmath.re(u) < -_HUGE:
+            return mpmath.mpf(0)
+        if abs(mpmath.im(u)) > _TRIG_LIMIT:
+            raise _Undetermined()
+        return mpmath.exp(u)
+    if type(expr) in _HYP:
+        u = _geval(expr.args[0], env)
+        if mpmath.isnan(u):
+            return mpmath.nan
+        if isinstance(u, mpmath.mpf) and abs(u) > _HUGE:
+            s = mpmath.sign(u)
+            if isinstance(expr, (sp.sinh, sp.cosh)):
+                env["overflow"] = True
+            return {sp.sinh: s * mpmath.inf, sp.cosh: mpmath.inf, sp.tanh: s,
+                    sp.sech: mpmath.mpf(0), sp.csch: mpmath.mpf(0), sp.coth: s}[type(expr)]
+        try:
+            return _HYP[type(expr)](u)
+        except ZeroDivisionError:
+            return mpmath.inf
+    if isinstance(expr, (sp.erf, sp.erfc)):
+        u = _geval(expr.args[0], env)
+        if mpmath.isnan(u):
+            return mpmath.nan
+        if isinstance(u, mpmath.mpf) and abs(u) > _HUGE:
+            s = mpmath.sign(u)
+            return mpmath.mpf(s) if isinstance(expr, sp.erf) else mpmath.mpf(1 - s)
+        return mpmath.erf(u) if isinstance(expr, sp.erf) else mpmath.erfc(u)
+    if isinstance(expr, sp.log):
+        args = [_geval(a, env) for a in expr.args]
+        vals = []
+        for a in args:
+            if mpmath.isnan(a):
+                return mpmath.nan
+            if a == 0:
+                vals.append(-mpmath.inf)
+            elif mpmath.isinf(a):
+                if a < 0:
+                    raise _NotReal()
+                vals.append(mpmath.inf)
+            else:
+                vals.append(mpmath.log(a))
+        return vals[0] if len(vals) == 1 else vals[0] / vals[1]
+    if isinstance(expr, sp.Abs):
+        return abs(_geval(expr.args[0], env))
+    if isinstance(expr, sp.sign):
+        u = _real(_geval(expr.args[0], env))
+        return mpmath.nan if mpmath.isnan(u) else mpmath.mpf(mpmath.sign(u))
+    if isinstance(expr, sp.Heaviside):
+        u = _real(_geval(expr.args[0], env))
+        if mpmath.isnan(u):
+            return mpmath.nan
+        if u != 0:
+            return mpmath.mpf(1 if u > 0 else 0)
+        return _geval(expr.args[1], env) if len(expr.args) > 1 else mpmath.mpf(0.5)
+    if isinstance(expr, (sp.Max, sp.Min)):
+        vals = [_real(_geval(a, env)) for a in expr.args]
+        if any(mpmath.isnan(v) for v in vals):
+            return mpmath.nan
+        return max(vals) if isinstance(expr, sp.Max) else min(vals)
+    if isinstance(expr, sp.Piecewise):
+        for val, cond in expr.args:
+            if _gcond(cond, env):
+                return _geval(val, env)
+        return mpmath.nan
+    if type(expr) in _MP_UNARY:
+        u = _geval(expr.args[0], env)
+        if mpmath.isnan(u):
+            return mpmath.nan
+        if mpmath.isinf(u):
+            if isinstance(expr, sp.atan):
+                return mpmath.sign(u) * mpmath.pi / 2
+            if isinstance(expr, sp.asinh):
+                return u
+            if isinstance(expr, sp.acosh) and u > 0:
+                return u
+            raise _Undetermined()
+        if isinstance(expr, _TRIG) and abs(u) > _TRIG_LIMIT:
+            raise _Undetermined()
+        try:
+            return _MP_UNARY[type(expr)](u)
+        except ZeroDivisionError:
+            return mpmath.inf
+        except (ValueError, TypeError):
+            raise _Undetermined() from None
+    # any other SymPy function (SymPy input only): evaluate through SymPy at moderate args
+    args = [_geval(a, env) for a in expr.args]
+    if any(_bad(a) or abs(a) > _TRIG_LIMIT for a in args):
+        raise _Undetermined()
+    try:
+        sargs = [sp.Float(a, mpmath.mp.dps) if isinstance(a, mpmath.mpf)
+                 else sp.Float(a.real, mpmath.mp.dps) + sp.I * sp.Float(a.imag, mpmath.mp.dps)
+                 for a in args]
+        val = sp.N(expr.func(*sargs), mpmath.mp.dps)
+        re_part, im_part = val.as_real_imag()
+        re_v = mpmath.mpf(sp.Float(re_part, mpmath.mp.dps)._mpf_)
+        if im_part != 0:
+            return mpmath.mpc(re_v, mpmath.mpf(sp.Float(im_part, mpmath.mp.dps)._mpf_))
+        return re_v
+    except Exception:  # noqa: BLE001 - an unusual SymPy function: leave it undecided
+        raise _Undetermined() from None
+
+
+def _gcond(cond, env):
+    if cond is sp.true:
+        return True
+    if cond is sp.false:
+        return False
+    if isinstance(cond, sp.And):
+        return all(_gcond(c, env) for c in cond.args)
+    if isinstance(cond, sp.Or):
+        return any(_gcond(c, env) for c in cond.args)
+    if isinstance(cond, sp.Not):
+        return not _gcond(cond.args[0], env)
+    if isinstance(cond, sp.Rel):
+        a = _real(_geval(cond.lhs, env))
+        b = _real(_geval(cond.rhs, env))
+        if mpmath.isnan(a) or mpmath.isnan(b):
+            raise _Undetermined()
+        return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b,
+                "==": a == b, "!=": a != b}[cond.rel_op]
+    raise _Undetermined()
+
+
+def _fx(xv) -> str:
+    return mpmath.nstr(xv, 6)
+
+
+def _value_at(expr, xv):
+    """(value, problem): the guarded real value at xv, or a phrase for the error message."""
+    env = {X: mpmath.mpf(xv)}
+    try:
+        v = _real(_geval(expr, env))
+    except _NotReal:
+        return None, f"is not real at x = {_fx(xv)}"
+    except _Undetermined:
+        return None, None
+    except (ValueError, TypeError, ArithmeticError):
+        return None, f"cannot be evaluated at x = {_fx(xv)}"
+    if mpmath.isnan(v):
+        return v, f"is undefined at x = {_fx(xv)}"
+    if mpmath.isinf(v):
+        if env.get("overflow"):
+            return v, (f"grows too fast: it is beyond exp(1e15) at x = {_fx(xv)}, so f(sigma Z)^2 "
+                       f"is not integrable against the Gaussian")
+        return v, f"is not finite at x = {_fx(xv)}"
+    return v, None
+
 
 _SAMPLE_X = (0, mpmath.mpf("0.5"), mpmath.mpf("-0.5"), mpmath.mpf("1.3"), mpmath.mpf("-1.3"),
              3, -3, 7, -7)
 _PARAM_SAMPLES = (sp.Rational(7373, 10000), sp.Integer(2), sp.Rational(-61, 100),
                   sp.Rational(131, 100))
+#: dense float64 scan for realness/finiteness between the sample points (step 0.025)
+_SCAN_X = np.linspace(-10.0, 10.0, 801) + 0.0031
+#: grid for locating zeros of denominators and domain boundaries
+_ZERO_GRID = np.linspace(-50.0, 50.0, 4001) + 0.00173
+#: growth exponent beyond which log|f| is deemed to grow like x**2
+_GROWTH_P = 1.9
 
 
-def _mp_eval(f, xv):
-    try:
-        return f(mpmath.mpf(xv))
-    except (ZeroDivisionError, OverflowError):
-        return mpmath.inf
-    except (ValueError, TypeError, ArithmeticError):
-        return mpmath.nan
-
-
-def _value_problem(f, xv):
-    """None if f(xv) is a finite real number, else a phrase for the error message."""
-    v = _mp_eval(f, xv)
-    if v is None:
-        return f"is undefined at x = {mpmath.nstr(xv, 3)}"
-    if isinstance(v, mpmath.mpc):
-        if abs(v.imag) > mpmath.mpf(10) ** (-12) * max(1, abs(v)):
-            return f"is not real at x = {mpmath.nstr(xv, 3)}"
-        v = v.real
-    if not isinstance(v, mpmath.mpf):
-        try:
-            v = mpmath.mpf(v)
-        except (TypeError, ValueError):
-            return f"cannot be evaluated at x = {mpmath.nstr(xv, 3)}"
-    if mpmath.isnan(v):
-        return f"is undefined at x = {mpmath.nstr(xv, 3)}"
-    if mpmath.isinf(v):
-        return f"is not finite at x = {mpmath.nstr(xv, 3)}"
-    return None
-
-
-def _log_abs(f, xv):
-    v = _mp_eval(f, xv)
-    if isinstance(v, mpmath.mpc):
-        v = abs(v)
-    try:
-        v = abs(mpmath.mpf(v))
-    except (TypeError, ValueError):
-        return None
-    if mpmath.isnan(v):
-        return None
-    if mpmath.isinf(v):
-        return mpmath.inf
-    if v == 0:
-        return -mpmath.inf
-    return mpmath.log(v)
-
-
-def _growth_problem(f):
+def _growth_problem(expr):
     """None if log|f| grows slower than x² on both sides, else a phrase.
 
-    Local exponent p = log2(L(2X)/L(X)) with L = log|f|, X = 8, 16, ..., 8192; an
-    exp(c x²) growth has p → 2, an exp(c x) growth p → 1, a polynomial p → 0.
+    Local exponent p = log2(L(2X)/L(X)) with L = log|f|, at X = 8, 16, ..., 8192 and at
+    X = 10⁶: an exp(c x²) growth has p → 2 (for any c > 0, so exp(x²/1000 + 10x) is
+    caught at 10⁶), an exp(c x) growth p → 1, a polynomial p → 0.
     """
+    ladder = [2 ** k for k in range(3, 14)] + [None, 10 ** 6, 2 * 10 ** 6]
     for side in (1, -1):
         prev = None
-        for k in range(3, 14):
-            xv = side * 2 ** k
-            problem = _value_problem(f, xv)
-            if problem is not None:  # mpmath does not overflow: inf is a singularity
-                return problem
-            L = _log_abs(f, xv)
-            if L is None:
+        for k in ladder:
+            if k is None:
                 prev = None
                 continue
-            if prev is not None and prev > 8 and L > 8:
-                p = mpmath.log(L / prev, 2)
-                if p > 1.9:
-                    return ("grows like exp(c x^2) or faster, so f(sigma Z)^2 is not integrable "
-                            "against the Gaussian")
-            if L > 10 ** 7:
-                # already astronomically large at a moderate x and still growing fast
-                if prev is not None and prev > 8 and mpmath.log(L / prev, 2) > 1.9:
-                    return "grows like exp(c x^2) or faster"
-                break
+            xv = side * k
+            v, problem = _value_at(expr, xv)
+            if problem is not None:
+                return problem
+            if v is None or v == 0:
+                prev = None
+                continue
+            L = mpmath.log(abs(v))
+            if prev is not None and prev > 8 and L > 8 and mpmath.log(L / prev, 2) > _GROWTH_P:
+                return ("grows like exp(c x^2) or faster, so f(sigma Z)^2 is not integrable "
+                        "against the Gaussian")
             prev = L
     return None
 
 
+def _numpy_or_none(expr, args=None):
+    try:
+        return sp.lambdify(args if args is not None else X, expr,
+                           modules=["scipy", "numpy"], printer=_np_printer())
+    except Exception:  # noqa: BLE001 - unusual SymPy input: the dense scan is skipped
+        return None
+
+
+def _np_values(fn, grid, extra=()):
+    try:
+        with np.errstate(all="ignore"):
+            out = np.asarray(fn(grid, *extra))
+        if np.iscomplexobj(out):
+            bad = np.abs(out.imag) > 1e-12 * np.maximum(1.0, np.abs(out.real))
+            out = np.where(bad, np.nan, out.real)
+        return np.broadcast_to(out.astype(np.float64), grid.shape)
+    except Exception:  # noqa: BLE001 - numpy cannot evaluate it: skip the scan
+        return None
+
+
+def _scan_problem(expr):
+    """Dense float64 scan; suspicious points (nan, inf) are re-checked with mpmath."""
+    fn = _numpy_or_none(expr)
+    if fn is None:
+        return None
+    vals = _np_values(fn, _SCAN_X)
+    if vals is None:
+        return None
+    for i in np.nonzero(~np.isfinite(vals))[0][:25]:
+        _, problem = _value_at(expr, mpmath.mpf(float(_SCAN_X[i])))
+        if problem is not None:
+            return problem
+    return None
+
+
+def _zeros_numeric(u):
+    """Real zeros of u(x) (no parameters) in [-50, 50], to about 25 digits.
+
+    Exact polynomial roots when u is a polynomial of degree ≤ 60, else sign changes on a
+    grid of step 0.025 refined by bisection, plus tiny local minima of |u| (double zeros).
+    """
+    if u.free_symbols - {X} or X not in u.free_symbols:
+        return []
+    # structural decomposition: zeros of Abs(v), v**k (k > 0) and products are those of v
+    if isinstance(u, sp.Abs):
+        return _zeros_numeric(u.args[0])
+    if isinstance(u, sp.Pow) and u.exp.is_number and u.exp.is_positive:
+        return _zeros_numeric(u.base)
+    if isinstance(u, sp.Mul):
+        out = []
+        for factor in u.args:
+            out.extend(_zeros_numeric(factor))
+        return out
+    try:
+        if u.is_polynomial(X):
+            poly = sp.Poly(u, X)
+            if 0 < poly.degree() <= 60:
+                coeffs = [complex(sp.N(c, 20)) for c in poly.all_coeffs()]
+                out = []
+                for root in np.roots(coeffs):
+                    if abs(root.imag) <= 1e-6 * (1 + abs(root)) and abs(root.real) <= 50:
+                        out.append(_polish(u, mpmath.mpf(float(root.real))))
+                return out
+    except (sp.PolynomialError, TypeError, ValueError):
+        pass
+    fn = _numpy_or_none(u)
+    if fn is None:
+        return []
+    vals = _np_values(fn, _ZERO_GRID)
+    if vals is None:
+        return []
+    finite = np.isfinite(vals)
+    out = [mpmath.mpf(float(_ZERO_GRID[i])) for i in np.nonzero(finite & (vals == 0))[0][:40]]
+    change = np.nonzero(finite[:-1] & finite[1:] & (np.sign(vals[:-1]) * np.sign(vals[1:]) < 0))[0]
+    for i in change[:60]:
+        r = _bisect(u, mpmath.mpf(float(_ZERO_GRID[i])), mpmath.mpf(float(_ZERO_GRID[i + 1])))
+        if r is not None:
+            out.append(r)
+    absv = np.where(finite, np.abs(vals), np.inf)
+    mins = np.nonzero((absv[1:-1] <= absv[:-2]) & (absv[1:-1] <= absv[2:]) & (absv[1:-1] < 1e-2))[0]
+    for i in mins[:20]:
+        out.append(_polish(u, mpmath.mpf(float(_ZERO_GRID[i + 1]))))
+    return out
+
+
+def _polish(u, x0):
+    try:
+        return mpmath.findroot(lambda t: _real(_geval(u, {X: t})), x0)
+    except (ValueError, ZeroDivisionError, TypeError, _NotReal, _Undetermined):
+        return x0
+
+
+def _bisect(u, a, b):
+    try:
+        fa = _real(_geval(u, {X: a}))
+        for _ in range(100):
+            m = (a + b) / 2
+            fm = _real(_geval(u, {X: m}))
+            if fm == 0:
+                return m
+            if (fm > 0) == (fa > 0):
+                a, fa = m, fm
+            else:
+                b = m
+        return (a + b) / 2
+    except (_NotReal, _Undetermined, ValueError, TypeError, ZeroDivisionError):
+        return None
+
+
+def _critical_functions(expr):
+    """(poles, domain): expressions whose real zeros are candidate poles of f, and
+    expressions whose zeros bound the real domain of a sqrt/log/asin/acos/acosh/atanh."""
+    poles, domain = [], []
+    for node in sp.preorder_traversal(expr):
+        if not node.has(X):
+            continue
+        if isinstance(node, sp.Pow):
+            ex = node.exp
+            if ex.is_number and ex.is_real and ex < 0:
+                poles.append(node.base)
+            if not (ex.is_Integer):
+                domain.append(node.base)
+        elif isinstance(node, (sp.tan, sp.sec)):
+            poles.append(sp.cos(node.args[0]))
+        elif isinstance(node, (sp.cot, sp.csc)):
+            poles.append(sp.sin(node.args[0]))
+        elif isinstance(node, (sp.coth, sp.csch)):
+            poles.append(node.args[0])
+        elif isinstance(node, sp.log):
+            domain.append(node.args[0])
+        elif isinstance(node, (sp.asin, sp.acos, sp.atanh)):
+            domain.extend([node.args[0] - 1, node.args[0] + 1])
+        elif isinstance(node, sp.acosh):
+            domain.append(node.args[0] - 1)
+    return poles[:20], domain[:20]
+
+
+def _pole_problem(expr, r):
+    """A phrase if f has a non-square-integrable singularity at r, else None.
+
+    |f| ~ |x − r|^(−q) near r; f² is integrable iff q < 1/2.  The ratio
+    |f(r ± 1e-7)| / |f(r ± 1e-3)| is 10^(4q): it exceeds 50 only when q > 0.42.
+    """
+    pole = f"has a pole at x = {_fx(r)}, where f^2 is not integrable (eta would be infinite)"
+    v, problem = _value_at(expr, r)
+    if problem is not None and problem.startswith("is not finite"):
+        return pole
+    if problem is not None and "grows too fast" not in problem:
+        return problem
+    for side in (1, -1):
+        a, pa = _value_at(expr, r + side * mpmath.mpf(10) ** -7 * (1 + abs(r)))
+        b, pb = _value_at(expr, r + side * mpmath.mpf(10) ** -3 * (1 + abs(r)))
+        if pa is not None:
+            return pa
+        if pb is not None or a is None or b is None:
+            continue
+        if abs(a) > 1 and abs(a) > 50 * abs(b):
+            return pole
+    return None
+
+
+def _singularity_problem(expr):
+    poles, domain = _critical_functions(expr)
+    for u in domain:
+        zs = sorted(set(_zeros_numeric(u)))[:40]
+        probes = []
+        for i, z in enumerate(zs):
+            d = mpmath.mpf(10) ** -9 * (1 + abs(z))
+            probes += [z - d, z + d]
+            if i + 1 < len(zs):
+                probes.append((z + zs[i + 1]) / 2)
+        for p in probes:
+            _, problem = _value_at(expr, p)
+            if problem is not None:
+                return problem
+    for u in poles:
+        for r in sorted(_zeros_numeric(u), key=abs)[:40]:
+            problem = _pole_problem(expr, r)
+            if problem is not None:
+                return problem
+    return None
+
+
+def _numeric_problem(e):
+    """The first admissibility problem of a parameter-free f, or None."""
+    if not e.has(X):
+        return "does not depend on x"
+    with mpmath.workdps(20):
+        for xv in _SAMPLE_X:
+            _, problem = _value_at(e, xv)
+            if problem:
+                return problem
+        return _growth_problem(e) or _scan_problem(e) or _singularity_problem(e)
+
+
 def _check_admissible(expr, params) -> None:
-    """Raise ActivationError if f is not real, finite, or square-integrable (sampled)."""
+    """Raise ActivationError unless f is real, finite, free of non-integrable poles and
+    grows slower than exp(c x²) (numerical checks; see the module docstring)."""
     if not expr.has(X):
         _fail("the activation does not depend on x (a constant has eta = 0)")
     bad = [s for s in expr.free_symbols if s != X and s not in params]
@@ -644,22 +1085,11 @@ def _check_admissible(expr, params) -> None:
     samples = [{}] if not params else [{p: v for p in params} for v in _PARAM_SAMPLES]
     first_problem = None
     for vals in samples:
-        e = expr.subs(vals) if vals else expr
-        if not e.has(X):
-            problem = "does not depend on x"
-        else:
-            try:
-                f = sp.lambdify(X, e, modules="mpmath")
-            except Exception as exc:  # noqa: BLE001 - SymPy printing errors vary
-                _fail(f"the activation cannot be evaluated numerically ({type(exc).__name__})")
-            problem = None
-            with mpmath.workdps(20):
-                for xv in _SAMPLE_X:
-                    problem = _value_problem(f, xv)
-                    if problem:
-                        break
-                if problem is None:
-                    problem = _growth_problem(f)
+        e = expr.xreplace(vals) if vals else expr
+        try:
+            problem = _numeric_problem(e)
+        except RecursionError:
+            _fail("the activation is nested too deeply to be checked")
         if problem is None:
             return
         if first_problem is None:
@@ -930,10 +1360,9 @@ class Activation:
         Returns a function of an array (or scalar) returning a float64 array of the same
         shape.  Raises ActivationError if free parameters remain.
         """
-        import numpy as np
-
         self._require_numeric("numpy_function")
-        raw = sp.lambdify(X, self.expr, modules=["scipy", "numpy"])
+        # log(1 + exp(u)) is printed as logaddexp(0, u): softplus does not overflow
+        raw = sp.lambdify(X, self.expr, modules=["scipy", "numpy"], printer=_np_printer())
 
         def f(xs):
             arr = np.asarray(xs, dtype=np.float64)

@@ -407,3 +407,81 @@ def test_large_but_legal_inputs_are_fast():
     assert time.perf_counter() - t0 < 2.0
     # He_60 at x = 1 against numpy's HermiteE (relative 1e-9: the alternating sum cancels)
     assert math.isclose(float(act.numpy_function()(1.0)), _hermite_numpy(60, 1.0), rel_tol=1e-9)
+
+
+# --- hardening: the admissibility checks never hang and see between the sample points ---
+
+SLOW_TO_EVALUATE = [
+    # mpmath.exp on these numbers would run for hours: the guarded evaluator refuses them
+    "exp(exp(exp(x)))",
+    "exp(exp(exp(exp(x))))",
+    "exp(exp(exp(exp(exp(exp(x))))))",
+    "cosh(exp(exp(exp(x))))",
+    "2**(2**(2**(2**x)))",
+    "exp(x)**exp(exp(x))",
+]
+
+
+@pytest.mark.parametrize("spec", SLOW_TO_EVALUATE)
+def test_towers_of_exponentials_rejected_fast(spec):
+    t0 = time.perf_counter()
+    with pytest.raises(ActivationError, match="grows"):
+        parse_activation(spec)
+    assert time.perf_counter() - t0 < 1.0
+
+
+@pytest.mark.parametrize("spec", ["x*exp(-exp(exp(exp(x))))", "sigmoid(exp(exp(exp(x))))",
+                                  "tanh(exp(exp(exp(x))))", "cos(exp(exp(x)))",
+                                  "erf(exp(exp(exp(x)))) + x"])
+def test_bounded_compositions_accepted_fast(spec):
+    # bounded functions of huge arguments are admissible (|f| <= C(1 + |x|)); deciding
+    # that must not evaluate the huge inner values exactly
+    t0 = time.perf_counter()
+    parse_activation(spec)
+    assert time.perf_counter() - t0 < 1.0
+
+
+def test_poles_and_domains_between_sample_points():
+    cases = {
+        "1/(x - 0.3)": "x = 0.3",
+        "1/(x**2 - 0.6*x + 0.09)": "x = 0.3",            # double pole: no sign change
+        "tan(x)": "pole at x = -?1.5708",                 # the pole nearest to 0 is reported
+        "sec(x/3)": "pole",
+        "x/(exp(x) - 2)": "pole at x = 0.693147",         # zero of a transcendental denominator
+        "1/sqrt(Abs(x - 0.3))": "pole",                   # |f|^2 ~ 1/|x - r| is not integrable
+        "sqrt((x - 0.2)*(x - 0.3))": "not real",          # complex only on (0.2, 0.3)
+        "log(x**2 - 0.0001)": "not real|not finite",      # complex only on (-0.01, 0.01)
+        "asin(x/50)": "not real",
+    }
+    for spec, what in cases.items():
+        t0 = time.perf_counter()
+        with pytest.raises(ActivationError, match=what):
+            parse_activation(spec)
+        assert time.perf_counter() - t0 < 1.0, spec
+    # f must be finite at every real x: even an integrable singularity |x - r|^(-1/4) is
+    # refused (like log|x| and 1/|x|^(1/4) at the sample point 0)
+    with pytest.raises(ActivationError, match="pole at x = 0.3"):
+        parse_activation("1/Abs(x - 0.3)**(1/4)")
+    # denominators that never vanish are fine
+    for ok in ("1/(1 + x**2)", "x/(exp(x) + 2)", "tan(tanh(x))", "1/(2 + sin(x))",
+               "sigmoid", "silu", "sech(x)"):
+        parse_activation(ok)
+
+
+def test_growth_like_a_small_gaussian_is_refused():
+    # exp(c x^2) is refused for every c > 0, even when the linear term dominates until
+    # |x| ~ 1e4: the growth exponent is measured again at |x| = 1e6
+    for bad in ("exp(0.001*x**2 + 10*x)", "exp(x**2/10**6)", "cosh(x**2/1000)",
+                "exp(Abs(x)**1.95)"):
+        with pytest.raises(ActivationError, match="grows"):
+            parse_activation(bad)
+    # exponential growth, however fast, is admissible (E exp(2 c sigma Z) is finite)
+    for ok in ("exp(100*x)", "exp(x)**50", "cosh(30*x)", "exp(Abs(x)**1.5)", "x**100"):
+        parse_activation(ok)
+
+
+def test_softplus_numpy_does_not_overflow():
+    f = parse_activation("softplus").numpy_function()
+    with np.errstate(all="raise"):
+        out = f(np.array([-1000.0, 0.0, 1000.0]))
+    np.testing.assert_allclose(out, [0.0, math.log(2.0), 1000.0], rtol=1e-15)
