@@ -287,7 +287,7 @@ def test_result_type():
     assert r.sizes()["seeds"] == 3
 
 
-@pytest.mark.parametrize("phi, psi, n0", [(1, 1, 300), (2, 0.5, 200), (0.5, 2, 200)])
+@pytest.mark.parametrize("phi, psi, n0", [(1, 1, 160), (2, 0.5, 100), (0.5, 2, 100)])
 def test_memory_stays_within_about_three_matrices(phi, psi, n0):
     import tracemalloc
 
