@@ -118,3 +118,18 @@ def test_validate_tolerance_and_failures(capsys, tmp_path):
     assert code == 2 and "--tolerance" in err
     code, out, err = run(capsys, "validate", "tanh", "--phi", "1", "--psi", "1", "--n0", "6.5")
     assert code == 2 and "whole number" in err
+
+
+def test_validate_extrapolation(capsys):
+    code, out, _ = run(capsys, "validate", "x", "--phi", "1", "--psi", "2", "--n0", "40", "--seeds", "4",
+                       "--extrapolate", "20,40,80", "--json")
+    d = json.loads(out)
+    assert code == 0 and [e["k"] for e in d["extrapolation"]] == [1, 2, 3]
+    for e in d["extrapolation"]:
+        assert e["sizes"] == [20, 40, 80] and len(e["values"]) == 3
+        # linear f: m1 = 1, m2 = η²(1 + φ/ψ) + ζ²/ψ = 2 (theory.md §1.6); intercept within 5 se
+        assert abs(e["z_score"]) < 5
+    assert d["extrapolation"][1]["law"] == pytest.approx(2.0)
+    code, out, err = run(capsys, "validate", "x", "--phi", "1", "--psi", "2", "--n0", "40",
+                         "--extrapolate", "20,20", "--json")
+    assert code == 2 and "--extrapolate" in err

@@ -319,3 +319,20 @@ def test_plot_errors(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
     with pytest.raises(RmtsymError, match="pip install"):
         plots.plot_spectrum(np.ones(5))
+
+
+@pytest.mark.slow
+def test_extrapolation_removes_the_polynomial_finite_size_bias():
+    # centred x² converges like 1/n with a big constant (theory.md §1.4, §7.5): at n0 = 1000
+    # the raw m2 is biased by ~2 %, far beyond its standard error, while the a + b/n fit over
+    # n0 = 250, 500, 1000 recovers the law's m2 = η²(1 + φ/ψ) = 8 within its error bar
+    pytest.importorskip("rmtsym.law")
+    from rmtsym.law import PenningtonWorahLaw
+
+    law = PenningtonWorahLaw.from_activation("x**2", 1, 1)
+    out = V.moment_extrapolation("x**2", 1, 1, sizes=(250, 500, 1000), seeds=6, kmax=2, law=law)
+    m2 = out[1]
+    print(f"x**2 m2: values {m2['values']} ± {m2['ses']}, fit a = {m2['a']:.4f} ± {m2['a_se']:.4f}, "
+          f"b = {m2['b']:.1f} ± {m2['b_se']:.1f}, law {m2['law']}")
+    assert abs(m2["values"][-1] - m2["law"]) > 4 * m2["ses"][-1]
+    assert abs(m2["z_score"]) < 4

@@ -6,7 +6,7 @@ statistics in :mod:`rmtsym.validation`, the figure in :mod:`rmtsym.export.plots`
 """
 from __future__ import annotations
 
-from . import add_json_flag, add_sigma_flags
+from . import add_json_flag, add_sigma_flags, parse_number_list
 from ..errors import ParameterError
 
 #: at most this many eigenvalues are printed in the JSON payload of ``sample``
@@ -90,6 +90,11 @@ def handle_validate(args) -> dict:
     from ..validation import validate
 
     tolerance = _tolerance(args.tolerance) if args.tolerance is not None else None
+    sizes = None
+    if args.extrapolate:
+        sizes = [_n0(v) for v in parse_number_list(args.extrapolate, "--extrapolate")]
+        if len(set(sizes)) < 2 or min(sizes) < 1:
+            raise ParameterError("--extrapolate needs at least two different sizes n0 >= 1")
     if args.plot:
         from ..export.plots import _format_of, _matplotlib
 
@@ -108,6 +113,13 @@ def handle_validate(args) -> dict:
 
         plot_spectrum(rep.result, rep.law, path=args.plot, kolmogorov=rep.kolmogorov)
         out["plot"] = args.plot
+    if sizes:
+        from ..validation import moment_extrapolation
+
+        out["extrapolation"] = moment_extrapolation(
+            args.activation, args.phi, args.psi, sizes=sizes, seeds=rep.sizes["seeds"],
+            kmax=3, law=rep.law, seed=rep.result.seed, sigma_w=args.sigma_w,
+            sigma_x=args.sigma_x, entries=args.entries)
     return out
 
 
@@ -141,6 +153,9 @@ def register(subparsers) -> None:
     p.set_defaults(seeds="4")
     p.add_argument("--tolerance", default=None,
                    help="Kolmogorov tolerance of the verdict (default 0.02·1000/min(n0, n1, m))")
+    p.add_argument("--extrapolate", default=None, metavar="N1,N2,...",
+                   help="also fit m_k(n0) = a + b/n0 over these sizes (k = 1..3) and compare a "
+                        "with the law's moments")
     p.add_argument("--plot", default=None, metavar="FILE",
                    help="also save a figure (histogram vs density; .png, .pdf or .svg)")
     add_json_flag(p)
