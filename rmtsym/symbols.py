@@ -41,3 +41,10 @@ c = sp.Symbol("c", positive=True)
 
 __all__ = ["x", "zvar", "sigma_w", "sigma_x", "sigma", "eta", "zeta", "phi", "psi",
            "z", "G", "P", "t", "gamma", "c"]
+
+#: matrix sizes for exact finite-size results (W is n1×n0, X is n0×m; φ = n0/m, ψ = n0/n1);
+#: appended for rmtsym.moments.wick (issue 5)
+n0 = sp.Symbol("n0", positive=True)
+n1 = sp.Symbol("n1", positive=True)
+m = sp.Symbol("m", positive=True)
+__all__ += ["n0", "n1", "m"]

@@ -19,7 +19,7 @@ import pytest
 import sympy as sp
 
 from rmtsym.cli import main
-from rmtsym.errors import ParameterError, RmtsymError
+from rmtsym.errors import ParameterError
 from rmtsym.moments import (MAX_ORDER, coefficient_table, finite_size_moment, free_coefficients,
                             free_moments, latex_document, series_coefficients, series_moments,
                             table_to_csv, table_to_latex, wick_coefficients, wick_correction,

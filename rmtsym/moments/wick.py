@@ -48,16 +48,11 @@ from typing import Dict, List, Tuple
 import numpy as np
 import sympy as sp
 
-from ..symbols import eta, phi, psi, zeta
+from ..symbols import eta, m, n0, n1, zeta
 from ._common import check_order, coefficients_to_expr
 
 #: k = 5 takes seconds; k = 6 would need ~10^8 pairs of pairings for the all-A word
 MAX_WICK_ORDER = 5
-
-#: sizes of the linear model (local symbols; the shared module has no size symbols yet)
-n0 = sp.Symbol("n0", positive=True)
-n1 = sp.Symbol("n1", positive=True)
-m = sp.Symbol("m", positive=True)
 
 #: key (r, s, e0, e1, em): coefficient of ζ^r (η−ζ)^s n0^e0 n1^e1 m^em
 WickKey = Tuple[int, int, int, int, int]
