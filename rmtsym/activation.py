@@ -1126,10 +1126,112 @@ def _real_roots(u, params) -> list:
     if poly.degree() > 8 and poly.free_symbols - {X}:
         return []
     if not (poly.free_symbols - {X}):
-        return [r for r in sp.real_roots(poly)] if poly.degree() > 2 else \
-            [r for r in sp.roots(poly, cubics=False, quartics=False) if r.is_real]
+        if poly.degree() > 2 and all(c.is_Rational for c in poly.all_coeffs()):
+            return list(sp.real_roots(poly))
+        return [r for r in sp.roots(poly, cubics=False, quartics=False) if _is_real_number(r)]
     roots = sp.roots(poly, cubics=False, quartics=False)
-    return [r for r in roots if r.is_real is not False]
+    return [r for r in roots if r.is_real is not False and not r.has(sp.I)]
+
+
+_ABOVE = lambda lo: (lambda c: c > lo)  # noqa: E731
+_INVERSES = {
+    # F: (F^{-1}, range test of F on the real line, or None when F is onto R)
+    sp.exp: (sp.log, _ABOVE(0)),
+    sp.log: (sp.exp, None),
+    sp.sinh: (sp.asinh, None),
+    sp.asinh: (sp.sinh, None),
+    sp.tanh: (sp.atanh, lambda c: abs(c) < 1),
+    sp.erf: (sp.erfinv, lambda c: abs(c) < 1),
+    sp.erfc: (lambda c: sp.erfinv(1 - c), lambda c: 0 < c < 2),
+    sp.atan: (sp.tan, lambda c: abs(c) < sp.pi / 2),
+}
+
+
+def _is_polynomial_zero_problem(u) -> bool:
+    num, _den = sp.fraction(sp.together(u))
+    return bool(num.has(X) and sp.expand(num).is_polynomial(X))
+
+
+def _inverse_zeros(u, params, depth=0):
+    """Exact zeros of u = a + b·F(v) for a monotone F with a known inverse (exp, log,
+    tanh, erf, erfc, sinh, asinh, atan) or a power F = v**n (n = ±1, odd), solved as
+    v = F⁻¹(−a/b) recursively; None when u has another form."""
+    if depth > 6:
+        return None
+    xt = [t for t in sp.Add.make_args(u) if t.has(X)]
+    if len(xt) != 1:
+        return None
+    a = u - xt[0]
+    b, rest = xt[0].as_independent(X, as_Add=False)
+    if b == 0:
+        return None
+    c = sp.simplify(-a / b)
+    if isinstance(rest, sp.Pow) and rest.exp.is_Integer and rest.exp.is_odd:
+        n = int(rest.exp)
+        if n == 1:
+            inner = rest.base - c
+        elif n == -1:
+            if c == 0:
+                return []
+            inner = rest.base - 1 / c
+        elif n > 0:
+            inner = rest.base - sp.real_root(c, n) if c.is_number else None
+            if inner is None:
+                return None
+        else:
+            return None
+    elif type(rest) in _INVERSES and len(rest.args) == 1:
+        inv, in_range = _INVERSES[type(rest)]
+        if in_range is not None and c.is_number:
+            try:
+                if not bool(in_range(c)):
+                    return []
+            except TypeError:
+                return None
+        inner = rest.args[0] - inv(c)
+    else:
+        return None
+    if _is_polynomial_zero_problem(inner):
+        return _real_roots(inner, params)
+    return _inverse_zeros(inner, params, depth + 1)
+
+
+def _zeros_of(v, params):
+    """Real zeros of v in x: exact for polynomials and invertible compositions; else, when
+    v has no parameters, numerically in [−50, 50] to ~50 digits (sp.Float)."""
+    if not v.has(X):
+        return []
+    if _is_polynomial_zero_problem(v):
+        return _real_roots(v, params)
+    exact = _inverse_zeros(v, params)
+    if exact is not None:
+        return exact
+    if v.free_symbols - {X}:
+        return []
+    out = []
+    with mpmath.workdps(20):
+        rough = _zeros_numeric(v)
+    for r in rough:
+        with mpmath.workdps(60):
+            try:
+                fine = mpmath.findroot(lambda t: _real(_geval(v, {X: t})), mpmath.mpf(r))
+                if abs(fine - r) > mpmath.mpf(10) ** -6 * (1 + abs(r)):
+                    fine = r
+            except (ValueError, ZeroDivisionError, TypeError, _NotReal, _Undetermined):
+                fine = r
+            out.append(sp.Float(fine, 50))
+    return out
+
+
+def _is_real_number(r) -> bool:
+    """True for a real root (decided numerically when SymPy cannot tell, e.g. erfinv(3/10))."""
+    if r.is_real is not None:
+        return bool(r.is_real)
+    try:
+        v = complex(sp.N(r, 30))
+    except (TypeError, ValueError):
+        return False
+    return abs(v.imag) <= 1e-25 * (1 + abs(v.real))
 
 
 def _is_piecewise_like(e) -> bool:
@@ -1394,20 +1496,36 @@ class Activation:
 
         Zeros of the arguments of Abs, sign and Heaviside, the switching points of
         Max/Min (zeros of pairwise differences of their branches) and the boundary
-        points of Piecewise conditions, found exactly for polynomial arguments (linear
-        ones always; in the parameters when there are any).  Zeros of non-polynomial
-        arguments are not located.  Sorted by value when all are numbers (numeric ones
-        first otherwise); candidates where f happens to stay smooth may be included.
+        points of Piecewise conditions.  Zeros are exact for polynomial arguments (in the
+        parameters too) and for a + b·F(v) with F in exp, log, tanh, erf, erfc, sinh,
+        asinh, atan or an odd power, solved through F⁻¹ (``Max(exp(x), 2)`` gives
+        log(2), ``Heaviside(tanh(x) - a)`` gives atanh(a)).  Other zeros of
+        parameter-free arguments are located numerically in [−50, 50] and returned as
+        50-digit ``sympy.Float`` (``Abs(sin(x))`` gives the multiples of π there);
+        other zeros of arguments with parameters are not located.  Sorted by value when
+        all are numbers (numeric ones first otherwise); candidates where f happens to
+        stay smooth may be included.
         """
-        out = []
-        seen = set()
+        exact, numeric, seen = [], [], set()
         for u in _kink_arguments(self.expr):
             for v in _abs_sign_free(u):
-                for r in _real_roots(v, self.params):
-                    r = sp.nsimplify(r) if r.is_Float else sp.simplify(r) if not r.is_number else r
+                for r in _zeros_of(v, self.params):
+                    if r.is_Float:
+                        numeric.append(r)
+                        continue
+                    r = sp.simplify(r) if not r.is_number else r
                     if r not in seen:
                         seen.add(r)
-                        out.append(r)
+                        exact.append(r)
+        # numerically located points are kept unless an exact point (or an earlier
+        # numerical one) lies within 1e-20 relative of them
+        known = [float(r) for r in exact if r.is_number]
+        out = list(exact)
+        for r in numeric:
+            fr = float(r)
+            if all(abs(fr - k) > 1e-12 * (1 + abs(k)) for k in known):
+                known.append(fr)
+                out.append(r)
         return sorted(out, key=_sort_key)
 
 

@@ -485,3 +485,33 @@ def test_softplus_numpy_does_not_overflow():
     with np.errstate(all="raise"):
         out = f(np.array([-1000.0, 0.0, 1000.0]))
     np.testing.assert_allclose(out, [0.0, math.log(2.0), 1000.0], rtol=1e-15)
+
+
+def test_breakpoints_of_transcendental_arguments():
+    a = sp.Symbol("a", real=True)
+    # exact through the inverse of a monotone function
+    cases = {
+        "Max(exp(x), 2)": [sp.log(2)],
+        "Heaviside(tanh(x) - 1/2)": [sp.atanh(sp.Rational(1, 2))],
+        "Piecewise((x, exp(x) > 3), (0, True))": [sp.log(3)],
+        "Max(sigmoid(x), 0.25)": [-sp.log(3)],
+        "Abs(erf(x) - 0.3)": [sp.erfinv(sp.Rational(3, 10))],
+        "Max(atan(x), 2)": [],          # atan never reaches 2
+        "Max(x**3, 8)": [2],
+    }
+    for spec, want in cases.items():
+        assert parse_activation(spec).breakpoints() == want, spec
+    assert parse_activation("Abs(exp(x) - a)").breakpoints() == [sp.log(a)]
+    # numerically located (50 digits) where no inverse is known: Abs(sin(x)) has kinks
+    # at k*pi, |k*pi| <= 50
+    bps = parse_activation("Abs(sin(x))").breakpoints()
+    assert len(bps) == 31
+    with mpmath.workdps(50):
+        for k, b in zip(range(-15, 16), bps):
+            assert abs(mpmath.mpf(str(sp.N(b, 55))) - k * mpmath.pi) < mpmath.mpf(10) ** -45
+    # x + exp(2x + 1) = 0 has one real root; check it against mpmath's Lambert W:
+    # x = -W(2e)/2 ... solved independently: x = -lambertw(2*e)/2 satisfies exp(2x+1) = -x
+    (r,) = parse_activation("Abs(exp(2*x + 1) + x)").breakpoints()
+    with mpmath.workdps(50):
+        want = -mpmath.lambertw(2 * mpmath.e).real / 2
+        assert abs(mpmath.mpf(str(sp.N(r, 55))) - want) < mpmath.mpf(10) ** -40
