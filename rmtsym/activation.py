@@ -30,8 +30,10 @@ conditional expressions, strings, dunder names, unknown functions) raises
 :class:`~rmtsym.errors.ActivationError` naming the problem.  Resource attacks are
 bounded before SymPy sees them: the text is at most :data:`MAX_TEXT` characters, the tree
 at most :data:`MAX_NODES` nodes and :data:`MAX_DEPTH` levels, numeric exponents at most
-:data:`MAX_EXPONENT` in size, and exact numbers at most :data:`MAX_BITS` bits
-(so ``9**9**9**9`` and ``x**10**10**10`` are refused at once, not computed).
+:data:`MAX_EXPONENT` in size and exact numbers at most :data:`MAX_BITS` bits (so
+``9**9**9**9`` and ``x**10**10**10`` are refused at once, not computed); one ``Max`` or
+``Min`` takes at most :data:`MAX_LATTICE_ARGS` arguments, nested ones flattened (SymPy
+compares the arguments pairwise: a dozen quadratic ones take seconds).
 
 Parameters
 ----------
@@ -116,7 +118,8 @@ from . import symbols
 from .errors import ActivationError, ParameterError
 
 __all__ = ["Activation", "parse_activation", "SHORTCUTS", "FUNCTIONS", "MAX_TEXT",
-           "MAX_NODES", "MAX_DEPTH", "MAX_EXPONENT", "MAX_BITS", "MAX_HERMITE"]
+           "MAX_NODES", "MAX_DEPTH", "MAX_EXPONENT", "MAX_BITS", "MAX_HERMITE",
+           "MAX_LATTICE_ARGS"]
 
 X = symbols.x
 
@@ -136,6 +139,8 @@ MAX_HERMITE = 60
 MAX_DECIMAL_EXPONENT = 400
 #: longest parameter name
 MAX_NAME = 40
+#: most arguments of one Max/Min (after flattening nested ones)
+MAX_LATTICE_ARGS = 8
 
 _UNARY = {
     "exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "erf": sp.erf, "erfc": sp.erfc,
@@ -493,7 +498,14 @@ class _Builder:
             if nargs < 1:
                 _fail(f"{fname} needs at least one argument")
             args = [self.expr(a) for a in node.args]
-            return (sp.Max if fname.lower() == "max" else sp.Min)(*args)
+            op = sp.Max if fname.lower() == "max" else sp.Min
+            # SymPy compares every pair of arguments when it builds Max/Min (seconds for
+            # a dozen non-trivial arguments), so the flattened arity is capped
+            arity = sum(len(a.args) if isinstance(a, op) else 1 for a in args)
+            if arity > MAX_LATTICE_ARGS:
+                _fail(f"{fname} has {arity} arguments (at most {MAX_LATTICE_ARGS}, nested "
+                      f"{fname} included); write a sum of relu terms or a Piecewise instead")
+            return op(*args)
         if fname == "hermite":
             return self.hermite(node.args)
         if fname == "leaky_relu":

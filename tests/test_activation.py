@@ -358,6 +358,12 @@ HOSTILE = [
     "x**" * 600 + "x",
     "tanh(" * 300 + "x" + ")" * 300,
     "+".join(["x"] * 999),
+    # SymPy's Max/Min compare all argument pairs: 149 linear arguments took 9 s, 59
+    # quadratic ones 9.5 s before the arity cap
+    "Max(" + ", ".join(f"{k}*x" for k in range(1, 150)) + ")",
+    "Max(" + ", ".join(f"{k}*x**2 - {k}" for k in range(1, 60)) + ")",
+    "Min(" + ", ".join(f"Min(x, {k}*x)" for k in range(1, 6)) + ")",
+    "Max(" + ", ".join(f"hard_tanh({k}*x)" for k in range(1, 6)) + ")",
 ]
 
 
