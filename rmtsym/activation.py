@@ -33,7 +33,8 @@ at most :data:`MAX_NODES` nodes and :data:`MAX_DEPTH` levels, numeric exponents 
 :data:`MAX_EXPONENT` in size and exact numbers at most :data:`MAX_BITS` bits (so
 ``9**9**9**9`` and ``x**10**10**10`` are refused at once, not computed); one ``Max`` or
 ``Min`` takes at most :data:`MAX_LATTICE_ARGS` arguments, nested ones flattened (SymPy
-compares the arguments pairwise: a dozen quadratic ones take seconds).
+compares the arguments pairwise: a dozen quadratic ones take seconds), and a formula
+holds at most :data:`MAX_KINK_CALLS` Max/Min/Piecewise/relu-type pieces.
 
 Parameters
 ----------
@@ -119,7 +120,7 @@ from .errors import ActivationError, ParameterError
 
 __all__ = ["Activation", "parse_activation", "SHORTCUTS", "FUNCTIONS", "MAX_TEXT",
            "MAX_NODES", "MAX_DEPTH", "MAX_EXPONENT", "MAX_BITS", "MAX_HERMITE",
-           "MAX_LATTICE_ARGS"]
+           "MAX_LATTICE_ARGS", "MAX_KINK_CALLS"]
 
 X = symbols.x
 
@@ -141,6 +142,8 @@ MAX_DECIMAL_EXPONENT = 400
 MAX_NAME = 40
 #: most arguments of one Max/Min (after flattening nested ones)
 MAX_LATTICE_ARGS = 8
+#: most Max/Min/Piecewise (and relu-type shortcut) pieces in one formula
+MAX_KINK_CALLS = 24
 
 _UNARY = {
     "exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "erf": sp.erf, "erfc": sp.erfc,
@@ -324,6 +327,20 @@ def _tree_guard(tree) -> None:
             _fail(f"the activation formula is nested too deeply (more than {MAX_DEPTH} levels)")
         for child in ast.iter_child_nodes(node):
             stack.append((child, depth + 1))
+
+
+_KINK_CALLS = {"Max", "Min", "max", "min", "Piecewise", "relu", "leaky_relu", "elu",
+               "hard_tanh", "hardtanh"}
+
+
+def _kink_call_guard(tree) -> None:
+    """Refuse more than MAX_KINK_CALLS Max/Min/Piecewise-type pieces: each costs SymPy
+    pairwise assumption queries (~7 ms on an idle core, ~40 ms on a loaded machine)."""
+    # every call's function is a Name node, so counting Names counts calls and bare names
+    n = sum(1 for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id in _KINK_CALLS)
+    if n > MAX_KINK_CALLS:
+        _fail(f"the activation has {n} Max/Min/Piecewise/relu-type pieces "
+              f"(at most {MAX_KINK_CALLS})")
 
 
 class _Builder:
@@ -590,6 +607,7 @@ def _parse_text(text: str, allowed) -> tuple:
     except (ValueError, RecursionError, MemoryError, OverflowError):
         _fail("the activation formula cannot be parsed (too deep or too large)")
     _tree_guard(tree)
+    _kink_call_guard(tree)
     builder = _Builder(stripped, allowed)
     try:
         expr = builder.expr(tree)

@@ -364,6 +364,9 @@ HOSTILE = [
     "Max(" + ", ".join(f"{k}*x**2 - {k}" for k in range(1, 60)) + ")",
     "Min(" + ", ".join(f"Min(x, {k}*x)" for k in range(1, 6)) + ")",
     "Max(" + ", ".join(f"hard_tanh({k}*x)" for k in range(1, 6)) + ")",
+    # each Max costs SymPy assumption queries: 180 relu pieces fit in 2000 characters
+    "+".join(f"relu(x - {k})" for k in range(1, 180)),
+    "+".join(["relu"] * 25),
 ]
 
 
@@ -411,6 +414,9 @@ def test_large_but_legal_inputs_are_fast():
     assert parse_activation("(" * 150 + "x" + ")" * 150).expr == X  # parentheses add no nodes
     parse_activation("+".join(f"{k}*tanh(x/{k})" for k in range(1, 60)))
     assert time.perf_counter() - t0 < 2.0
+    # at the cap of Max/Min pieces (untimed: ~0.2 s idle, ~1 s on a loaded 2-core box)
+    spline = parse_activation("+".join(f"relu(x - {k})" for k in range(1, 25)))
+    assert spline.breakpoints() == list(range(1, 25))
     # He_60 at x = 1 against numpy's HermiteE (relative 1e-9: the alternating sum cancels)
     assert math.isclose(float(act.numpy_function()(1.0)), _hermite_numpy(60, 1.0), rel_tol=1e-9)
 
