@@ -40,6 +40,77 @@ def _is_scalar(x) -> bool:
     return np.ndim(x) == 0
 
 
+class _Piecewise:
+    """Adaptive piecewise-Chebyshev interpolant of h on [lo, hi] and its running integral.
+
+    Panels are bisected until the last Chebyshev coefficients of degree ``DEG`` fall
+    below ``rtol``·max|h| (or the panel is narrower than 1e-13·(hi − lo)); all pending
+    panels of one level are evaluated in a single vectorised call of ``h``.
+    """
+
+    DEG = 32
+
+    def __init__(self, h, lo: float, hi: float, rtol: float = 2e-15, max_panels: int = 20000):
+        m = self.DEG + 1
+        u = np.cos(np.pi * (np.arange(m) + 0.5) / m)[::-1]          # Chebyshev points
+        inv = np.linalg.inv(C.chebvander(u, self.DEG))
+        pending = [(lo, hi)]
+        done = []
+        scale = None
+        while pending:
+            a = np.array([p[0] for p in pending])
+            b = np.array([p[1] for p in pending])
+            x = (a[:, None] + b[:, None]) / 2 + (b - a)[:, None] / 2 * u[None, :]
+            vals = np.asarray(h(x.ravel()), dtype=float).reshape(x.shape)
+            if scale is None:
+                scale = max(float(np.max(np.abs(vals))), 1e-300)
+            coef = vals @ inv.T
+            tail = np.max(np.abs(coef[:, -3:]), axis=1)
+            nxt = []
+            for i in range(len(pending)):
+                if tail[i] <= rtol * scale or (b[i] - a[i]) < 1e-13 * (hi - lo) \
+                        or len(done) + len(pending) + len(nxt) > max_panels:
+                    done.append((a[i], b[i], coef[i]))
+                else:
+                    mid = (a[i] + b[i]) / 2
+                    nxt += [(a[i], mid), (mid, b[i])]
+            pending = nxt
+        done.sort(key=lambda p: p[0])
+        self.starts = np.array([p[0] for p in done])
+        self.ends = np.array([p[1] for p in done])
+        self.coef = np.array([p[2] for p in done])
+        half = (self.ends - self.starts) / 2
+        self.icoef = np.array([C.chebint(c, lbnd=-1) for c in self.coef]) * half[:, None]
+        masses = np.array([C.chebval(1.0, ic) for ic in self.icoef])
+        self.base = np.concatenate([[0.0], np.cumsum(masses)[:-1]])
+        self.total = float(np.sum(masses))
+
+    @staticmethod
+    def _clenshaw(u, rows):
+        b1 = np.zeros_like(u)
+        b2 = np.zeros_like(u)
+        for k in range(rows.shape[1] - 1, 0, -1):
+            b1, b2 = 2 * u * b1 - b2 + rows[:, k], b1
+        return u * b1 - b2 + rows[:, 0]
+
+    def _locate(self, x):
+        x = np.clip(np.asarray(x, dtype=float), self.starts[0], self.ends[-1])
+        idx = np.clip(np.searchsorted(self.ends, x), 0, len(self.ends) - 1)
+        a, b = self.starts[idx], self.ends[idx]
+        return idx, (2 * x - a - b) / (b - a)
+
+    def value(self, x):
+        shape = np.shape(x)
+        idx, u = self._locate(np.atleast_1d(x).ravel())
+        return self._clenshaw(u, self.coef[idx]).reshape(shape)
+
+    def integral(self, x):
+        """∫_lo^x h."""
+        shape = np.shape(x)
+        idx, u = self._locate(np.atleast_1d(x).ravel())
+        return (self.base[idx] + self._clenshaw(u, self.icoef[idx])).reshape(shape)
+
+
 class SpectralLaw:
     """A probability law given by its algebraic Stieltjes equation Q(G, z) = 0.
 
@@ -89,7 +160,11 @@ class SpectralLaw:
 
     # ------------------------------------------------------------------ Chebyshev tables
     def _tables(self):
-        """Per interval: (a, b, Chebyshev series of h(θ) and of its integral from 0)."""
+        """Per interval: (a, b, h, F) with h(θ) = ρ(t(θ)) t′(θ) and F(θ) = ∫_0^θ h.
+
+        t(θ) = a + (b − a) sin²(θ/2) maps [0, π] onto [a, b] and smooths the edge
+        singularities; h is interpolated by adaptive piecewise Chebyshev series.
+        """
         if self._cheb is None:
             tables = []
             for a, b in self._intervals:
@@ -100,16 +175,14 @@ class SpectralLaw:
                     t = a + 2 * half * np.sin(theta / 2) ** 2
                     return self.solver.density_numpy(t) * half * np.sin(theta)
 
-                prev = None
-                for deg in (64, 128, 256, 512, 1024):
-                    ser = C.Chebyshev.interpolate(h, deg, domain=[0, np.pi])
-                    mass = ser.integ(lbnd=0)(np.pi)
-                    if prev is not None and abs(mass - prev) < 1e-14:
-                        break
-                    prev = mass
-                tables.append((a, b, ser, ser.integ(lbnd=0)))
+                pw = _Piecewise(h, 0.0, np.pi)
+                tables.append((a, b, pw.value, pw.integral, pw))
             self._cheb = tables
-        return self._cheb
+        return [t[:4] for t in self._cheb]
+
+    def _panels(self):
+        self._tables()
+        return [(t[0], t[1], t[4]) for t in self._cheb]
 
     def total_mass(self) -> float:
         """Continuous mass plus atoms (1 up to quadrature error; a consistency check)."""
@@ -199,17 +272,16 @@ class SpectralLaw:
         return sp.sympify(moments_at_infinity(SpectralEquation(self.solver.poly, self.name), int(k))[-1])
 
     def moment_numeric(self, k: int) -> float:
-        """m_k from the density and the atoms (Chebyshev quadrature): a check of moment()."""
+        """m_k from the density and the atoms (Gauss–Legendre on the adaptive panels)."""
         total = sum(float(x0) ** k * float(m) for x0, m in self._atoms)
-        for a, b, _, _ in self._tables():
+        xg, wg = np.polynomial.legendre.leggauss(48)
+        for a, b, pw in self._panels():
             half = (b - a) / 2
-
-            def g(theta, a=a, half=half):
-                t = a + 2 * half * np.sin(theta / 2) ** 2
-                return t ** k * self.solver.density_numpy(t) * half * np.sin(theta)
-
-            ser = C.Chebyshev.interpolate(g, 1024, domain=[0, np.pi])
-            total += float(ser.integ(lbnd=0)(np.pi))
+            s0, s1 = pw.starts[:, None], pw.ends[:, None]
+            theta = (s0 + s1) / 2 + (s1 - s0) / 2 * xg[None, :]
+            t = a + 2 * half * np.sin(theta / 2) ** 2
+            rho = self.solver.density_numpy(t.ravel()).reshape(t.shape)
+            total += float(np.sum((s1 - s0) / 2 * wg[None, :] * t ** k * rho * half * np.sin(theta)))
         return total
 
     def moment(self, k: int) -> float:
@@ -288,38 +360,68 @@ class SpectralLaw:
         return cls._gl_cache[key]
 
     def _quad_interval(self, a, b, upper, dps, weight=None):
-        """∫_a^upper w(t)ρ(t)dt with t = a + (b − a)(1 − cos θ)/2, Gauss–Legendre in θ.
+        """∫_a^upper w(t)ρ(t)dt with t = a + (b − a) sin²(θ/2), Gauss–Legendre in θ.
 
-        The integrand in θ is analytic for square-root and inverse-square-root edges, so
-        Gauss–Legendre converges geometrically; the nodes of one rule are evaluated in a
-        single batch (:meth:`BranchSolver.density_many`). The rule is doubled until two
-        successive rules agree to the working precision; their difference is the error
-        estimate. Returns (value, error estimate).
+        The θ-range is cut at the panels of the adaptive double-precision table (which
+        resolve sharp features of ρ); on each panel the integrand is analytic for
+        square-root and inverse-square-root edges, so Gauss–Legendre converges
+        geometrically. The nodes of one rule on all panels are evaluated in a single
+        batch (:meth:`BranchSolver.density_many`); the rule is doubled until two
+        successive rules agree to the working precision, and their difference is the
+        error estimate. Returns (value, error estimate).
         """
         half = (b - a) / 2
         ratio = (upper - a) / half - 1
         theta_up = mpmath.acos(max(-1, min(1, -ratio)))
         if theta_up == 0:
             return mpmath.mpf(0), mpmath.mpf(0)
+        cuts = [mpmath.mpf(0)]
+        for (ia, ib, pw) in self._panels():
+            if abs(ia - float(a)) <= 1e-12 * (1 + abs(ia)) and abs(ib - float(b)) <= 1e-12 * (1 + abs(ib)):
+                cuts += [mpmath.mpf(e) for e in pw.ends[:-1] if e < theta_up]
+        cuts.append(theta_up)
         prec = dps + GUARD
-        prev = None
-        err = mpmath.inf
-        for degree in range(5, 11):
-            nodes = self._gauss_legendre(degree, prec)
-            thetas = [theta_up * (1 + xk) / 2 for xk, _ in nodes]
+        lo_rule = self._gauss_legendre(5, prec)   # 48 nodes
+        hi_rule = self._gauss_legendre(6, prec)   # 96 nodes
+        # absolute tolerance from the double-precision mass of this interval
+        scale = max(mpmath.mpf(abs(self._interval_mass(a, b))), mpmath.mpf(10) ** (-dps))
+        tol = mpmath.mpf(10) ** (-dps - 1) * scale
+        queue = list(zip(cuts[:-1], cuts[1:]))
+        total, error = mpmath.mpf(0), mpmath.mpf(0)
+        rounds = 0
+        while queue:
+            rounds += 1
+            thetas, wts, owner = [], [], []
+            for i, (c0, c1) in enumerate(queue):
+                for tag, rule in ((0, lo_rule), (1, hi_rule)):
+                    for xk, wk in rule:
+                        thetas.append((c0 + c1) / 2 + (c1 - c0) / 2 * xk)
+                        wts.append(wk * (c1 - c0) / 2)
+                        owner.append((i, tag))
             ts = [a + 2 * half * mpmath.sin(th / 2) ** 2 for th in thetas]
             rhos = self.solver.density_many(ts, dps)
-            total = mpmath.mpf(0)
-            for (xk, wk), th, t, r in zip(nodes, thetas, ts, rhos):
+            sums = [[mpmath.mpf(0), mpmath.mpf(0)] for _ in queue]
+            for (i, tag), wk, th, t, r in zip(owner, wts, thetas, ts, rhos):
                 w = weight(t) if weight is not None else 1
-                total += wk * w * r.value * mpmath.sin(th)
-            total *= half * theta_up / 2
-            if prev is not None:
-                err = abs(total - prev)
-                if err <= mpmath.mpf(10) ** (-dps - 2) * max(abs(total), mpmath.mpf(10) ** (-dps)):
-                    break
-            prev = total
-        return total, err
+                sums[i][tag] += wk * w * r.value * mpmath.sin(th)
+            nxt = []
+            for (c0, c1), (s_lo, s_hi) in zip(queue, sums):
+                err = abs(s_hi - s_lo) * half
+                share = tol * (c1 - c0) / theta_up
+                if err <= share or (c1 - c0) < mpmath.mpf(10) ** (-dps) * theta_up or rounds > 30:
+                    total += s_hi * half
+                    error += err
+                else:
+                    mid = (c0 + c1) / 2
+                    nxt += [(c0, mid), (mid, c1)]
+            queue = nxt
+        return total, error
+
+    def _interval_mass(self, a, b) -> float:
+        for ia, ib, pw in self._panels():
+            if abs(ia - float(a)) <= 1e-12 * (1 + abs(ia)) and abs(ib - float(b)) <= 1e-12 * (1 + abs(ib)):
+                return pw.total
+        return 1.0
 
     def cdf_mp(self, x, dps: Optional[int] = None) -> Certified:
         """P(X ≤ x) at ``dps`` digits (atoms included; Gauss–Legendre quadrature in θ)."""

@@ -144,17 +144,22 @@ def _fx_newton(coeffs, cerr, seed, P, maxiter=40):
     gr = int(round(seed.real * 2.0 ** 52)) << (P - 52) if P > 52 else int(round(seed.real * one))
     gi = int(round(seed.imag * 2.0 ** 52)) << (P - 52) if P > 52 else int(round(seed.imag * one))
     tol = 1 << 8
-    for _ in range(maxiter):
+    last = None
+    for it in range(maxiter):
         pr, pi_, qr, qi = _fx_eval(coeffs, gr, gi, P)
         den = qr * qr + qi * qi
         if den == 0:
             return None
         sr = ((pr * qr + pi_ * qi) << P) // den
         si = ((pi_ * qr - pr * qi) << P) // den
+        size = abs(sr) + abs(si)
+        if last is not None and it > 2 and size > last // 2 and size < (1 << (P // 2)):
+            break  # rounding noise reached: the steps no longer shrink (certified below)
         gr -= sr
         gi -= si
-        if abs(sr) + abs(si) <= tol:
+        if size <= tol:
             break
+        last = size
     else:
         return None
     pr, pi_, qr, qi = _fx_eval(coeffs, gr, gi, P)
