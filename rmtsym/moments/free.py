@@ -6,9 +6,9 @@ limiting spectrum of the Gaussian-equivalent linear model (``theory.md`` §2)::
     Y_lin = √ζ · Ŵ X̂ + √(η − ζ) · Z,
     μ_PW = MP_{φ/ψ} ⊠ T#MP_{1/ψ},        T(λ) = ζλ + (η − ζ).
 
-Conventions. MP_c is the Marchenko–Pastur law with mean 1 and ratio c; its free
-cumulants are κ_n = c^{n−1} (Nica & Speicher, *Lectures on the Combinatorics of Free
-Probability*, 2006, Prop. 12.11 with unit variance). Given Ŵ, the m columns of Y_lin
+Conventions. MP_c is the Marchenko–Pastur law with mean 1 and ratio c, i.e. the free
+Poisson law with rate 1/c and jump size c; its free cumulants are κ_n = c^{n−1}
+(Nica & Speicher, *Lectures on the Combinatorics of Free Probability*, 2006, Lecture 12). Given Ŵ, the m columns of Y_lin
 are iid N(0, Σ) with Σ = ζŴŴᵀ + (η − ζ)I (n1×n1), so M = YYᵀ/m is a sample covariance
 with n1 rows and m samples: the *sampling* factor is a = MP_{n1/m} = MP_{φ/ψ} (mean 1),
 and the *population* factor is b = T#MP_{n1/n0} = T#MP_{1/ψ}, ŴŴᵀ having mean 1
@@ -91,7 +91,8 @@ def kreweras_block_sizes(partition, n: int) -> Tuple[int, ...]:
 
     π is read as the permutation sending each element of a block to the next one in
     increasing cyclic order; γ(i) = i + 1 mod n. The cycles of π⁻¹γ are the blocks
-    of K(π) (Nica & Speicher, Lecture 18), and #π + #K(π) = n + 1.
+    of K(π) (Biane's permutation form of Kreweras' complement; Nica & Speicher,
+    Lectures 9 and 18), and #π + #K(π) = n + 1.
     """
     pinv = [0] * n
     for block in partition:

@@ -29,7 +29,8 @@ from sympy.polys.rings import ring
 from ..symbols import eta, phi, psi, zeta
 from ._common import check_order, coefficients_to_expr
 
-#: largest order accepted (k = 20 takes about a second; the cost grows like k^6 or so)
+#: largest order accepted (measured on an idle core: k = 12 in 0.02 s, k = 20 in 0.3 s,
+#: k = 30 in 5 s; the number of monomials grows like k³ and their size with k)
 MAX_SERIES_ORDER = 40
 
 _R, _ETA, _ZETA, _PHI, _PSI = ring([eta, zeta, phi, psi], ZZ)
