@@ -37,12 +37,20 @@ that tries exact rules first, each under a hard time limit:
      E[erf(cY) 1{Y>0}] = atan(√2 c)/π;
 4. **odd/even parts** — E[X f(X)] = E[X·o(X)] with o = (f(x) − f(−x))/2, simplified.
    f(x) − f(−x) = x gives ζ = σ²/4 exactly for softplus, SiLU/swish, GELU and ReLU;
+   likewise E f(X) = E e(X) with the even part e (sigmoid: e = 1/2);
    **Stein** E[Z f(σZ)] = σ E f′(σZ) when f is smooth;
-5. plain ``sympy.integrate`` on what is left, under a short time limit;
-6. otherwise **certified mpmath quadrature**: ``mpmath.quad`` (tanh–sinh) with
-   breakpoints at the kinks, at 0 and at ±2, ±4, ±8 (in units of σ), tails to ±∞,
-   computed twice (dps + 10 digits on one subdivision, dps + 20 digits on a refined
-   one); the digits on which the two agree are reported as certified.
+5. plain ``sympy.integrate`` on what is left (only for exp/erf/trig integrands; at
+   most 2 s per expectation);
+6. otherwise **certified mpmath quadrature**: ``mpmath.quad`` (tanh–sinh) in z with
+   breakpoints at the kinks (divided by σ) and at 0, tails to ±∞, computed twice —
+   at dps + 10 digits on the subdivision {0, ±2, ±5} and at dps + 15 digits on
+   {0, ±1, ±3, ±7}; the digits on which the two agree (with the second pass's error
+   estimate added) are reported as certified.  A cheap double-precision pre-check
+   refuses activations with poles (tan x, 1/x) before the expensive passes.
+
+Not implemented: the σ-derivative trick d/dσ E g(σZ) = E[Z g′(σZ)] and a separate
+Hermite-coefficient rule; polynomials are covered by the Gaussian moments (j−1)!!, which
+is the same computation.
 
 Closed forms are computed once per expression with σ symbolic (``symbols.sigma``) and
 cached; later calls only substitute σ and evaluate with ``sympy.N``, so repeated calls
@@ -156,6 +164,23 @@ def _tidy_roots(expr):
     return expr.replace(
         lambda e: e.is_Pow and e.exp.is_Rational and e.exp.q == 2 and e.base.is_Add,
         lambda e: sp.Pow(sp.factor(sp.together(e.base)), e.exp))
+
+
+def _realify(expr):
+    """Make the real result of a trig integral explicitly real: erf(i·b) = i·erfi(b)
+    (erf of an imaginary argument comes from completing the square with exp(±i a x))."""
+    if not expr.has(sp.I):
+        return expr
+    expr = expr.replace(
+        lambda e: isinstance(e, sp.erf) and sp.expand(e.args[0] / sp.I).is_real is True,
+        lambda e: sp.I * sp.erfi(sp.expand(e.args[0] / sp.I)))
+    if expr.has(sp.I):
+        expr = sp.expand(expr)
+    if expr.has(sp.I):
+        expr = sp.expand(sp.expand_complex(expr))
+    if expr.has(sp.I):
+        raise _NoClosedForm("the closed form is not manifestly real")
+    return expr
 
 
 def _simplify(expr, seconds=SIMPLIFY_TIME_LIMIT):
@@ -379,6 +404,9 @@ def _smooth_expect(expr, lo, hi, v, conditions, deadline):
     return total
 
 
+#: seconds of plain sympy.integrate left for the current expectation (reset per expectation)
+_INTEGRATE_BUDGET = [INTEGRATE_TIME_LIMIT]
+
 _INTEGRATE_OK = (sp.exp, sp.erf, sp.sin, sp.cos, sp.sinh, sp.cosh, sp.besselj, sp.atan)
 
 
@@ -394,12 +422,16 @@ def _integrate_fallback(term, lo, hi, v, deadline):
     for p in term.atoms(sp.Pow):
         if p.base.has(X) and not (p.exp.is_Integer and p.exp >= 0):
             raise _NoClosedForm(f"no rule for {term}")
-    limit = min(INTEGRATE_TIME_LIMIT, _time_left(deadline))
+    limit = min(_INTEGRATE_BUDGET[0], _time_left(deadline))
     if limit <= 0.05:
-        raise _NoClosedForm("out of time")
+        raise _NoClosedForm("out of time for sympy.integrate")
     density = sp.exp(-X ** 2 / (2 * v)) / sp.sqrt(2 * sp.pi * v)
-    with _time_limit(limit):
-        res = sp.integrate(term * density, (X, lo, hi))
+    t0 = time.monotonic()
+    try:
+        with _time_limit(limit):
+            res = sp.integrate(term * density, (X, lo, hi))
+    finally:
+        _INTEGRATE_BUDGET[0] -= time.monotonic() - t0
     if res.has(sp.Integral) or res.has(sp.oo, -sp.oo, sp.zoo, sp.nan) or isinstance(res, sp.Piecewise):
         raise _NoClosedForm("sympy.integrate gave up")
     return res
@@ -629,9 +661,16 @@ def _merge_cases(done):
 
 
 def _is_odd(expr) -> bool:
+    """f(−x) = −f(x), checked structurally, then by expansion (small expressions only)."""
+    flipped = expr.subs(X, -X)
+    if flipped == -expr:
+        return True
+    if sp.count_ops(expr) > 60:
+        return False
     try:
-        return sp.expand(expr.subs(X, -X) + expr) == 0
-    except Exception:  # pragma: no cover - defensive
+        with _time_limit(0.5):
+            return sp.expand(flipped + expr) == 0
+    except _NoClosedForm:
         return False
 
 
@@ -754,42 +793,58 @@ def _quad_once(g, pts):
     return mpmath.quad(g, pts, error=True)
 
 
-def _certified_quad(expr, s_value, dps, center=None, kinks=None, what="E[g]"):
-    """Certified value of E[g(σZ)] (or E[(g(σZ) − center)²] when ``center`` is given).
+def _certified_quad(expr, s_value, dps, center=None, kinks=None, what="E[g]", z_weight=False,
+                    memo=None):
+    """Certified value of E[g(σZ)], or E[(g(σZ) − center)²] when ``center`` is given, or
+    E[Z g(σZ)] when ``z_weight`` is true.
 
-    Two independent evaluations: tanh–sinh on the kink/±k·σ subdivision at dps + 10, and
-    on a refined subdivision (midpoints added) at dps + 20.  The certified digits are those
-    on which they agree (capped at dps); the quadrature error estimates are folded in.
+    Two independent evaluations: tanh–sinh on the subdivision {kinks, 0, ±2, ±5} at
+    dps + 10 digits, and on {kinks, 0, ±1, ±3, ±7} at dps + 15 digits.  The certified digits
+    are those on which they agree (capped at dps), with the second pass's own error
+    estimate folded in.  ``memo`` (a dict) shares the values g(σz) between calls on the
+    same g (mean, η and ζ use the same nodes).
     """
     if kinks is None:
         kinks = _numeric_breakpoints(expr)
+    memo = {} if memo is None else memo
     results = []
-    for extra, refine in ((10, False), (20, True)):
+    for extra, grid in ((10, (2, 5)), (15, (1, 3, 7))):
         with mpmath.workdps(dps + extra):
-            f = _mp_compile(expr, dps + extra)
+            key = (extra, sp.srepr(expr), str(s_value))
+            if key not in memo:
+                memo[key] = ({}, _mp_compile(expr, dps + extra))
+            cache, f = memo[key]
             sv = mpmath.mpf(sp.Float(s_value, dps + extra)._mpf_)
             norm = 1 / mpmath.sqrt(2 * mpmath.pi)
             c = None if center is None else mpmath.mpf(center)
+            tol = mpmath.mpf(10) ** (-(dps + extra - 5))
+
+            def fz(zz):
+                got = cache.get(zz)
+                if got is None:
+                    val = f(sv * zz)
+                    if isinstance(val, mpmath.mpc):
+                        if abs(val.imag) > tol * (1 + abs(val.real)):
+                            raise ActivationError("the activation is not real-valued on the whole line")
+                        val = val.real
+                    got = (val, mpmath.exp(-zz * zz / 2) * norm)
+                    cache[zz] = got
+                return got
 
             def g(zz):
-                val = f(sv * zz)
-                if isinstance(val, mpmath.mpc):
-                    if abs(val.imag) > mpmath.mpf(10) ** (-(dps + extra - 5)) * (1 + abs(val.real)):
-                        raise ActivationError("the activation is not real-valued on the whole line")
-                    val = val.real
+                val, w = fz(zz)
                 if c is not None:
                     val = (val - c) ** 2
-                return val * mpmath.exp(-zz * zz / 2) * norm
+                elif z_weight:
+                    val = zz * val
+                return val * w
 
             inner = {mpmath.mpf(0)}
             for b in kinks:
                 inner.add(mpmath.mpf(sp.Float(b, dps + extra)._mpf_) / sv)
-            for k in (2, 4, 8):
+            for k in grid:
                 inner.update({mpmath.mpf(k), mpmath.mpf(-k)})
-            pts = sorted(inner)
-            if refine:
-                pts = sorted(set(pts) | {(a + b) / 2 for a, b in zip(pts[:-1], pts[1:])})
-            pts = [mpmath.ninf] + pts + [mpmath.inf]
+            pts = [mpmath.ninf] + sorted(inner) + [mpmath.inf]
             try:
                 val, err = _quad_once(g, pts)
             except (ZeroDivisionError, OverflowError, ValueError) as exc:
@@ -798,7 +853,7 @@ def _certified_quad(expr, s_value, dps, center=None, kinks=None, what="E[g]"):
                 raise ActivationError("the activation is not square-integrable against the Gaussian")
             results.append((val, err))
     (v1, e1), (v2, e2) = results
-    with mpmath.workdps(dps + 20):
+    with mpmath.workdps(dps + 15):
         diff = abs(v1 - v2) + abs(e2)
         scale = abs(v2)
         if scale == 0:
@@ -815,6 +870,30 @@ def _certified_quad(expr, s_value, dps, center=None, kinks=None, what="E[g]"):
                 "square-integrable against the Gaussian")
         note = f"{what}: tanh-sinh quadrature, two subdivisions agree to |Δ| = {mpmath.nstr(diff, 3)}"
         return Certified(+v2, digits, "quadrature", None, note)
+
+
+def _singularity_check(expr, s_value):
+    """Cheap guard before the expensive quadrature: E f² by two double-precision passes on
+    different subdivisions must agree (fails fast on poles such as tan(x) or 1/x)."""
+    with mpmath.workdps(15):
+        f = _mp_compile(expr, 15)
+        sv = mpmath.mpf(sp.Float(s_value, 20)._mpf_)
+        norm = 1 / mpmath.sqrt(2 * mpmath.pi)
+
+        def g(zz):
+            return abs(f(sv * zz)) ** 2 * mpmath.exp(-zz * zz / 2) * norm
+        kinks = {mpmath.mpf(float(b)) / sv for b in _numeric_breakpoints(expr)}
+        vals = []
+        for inner in ((0, 2, -2, 6, -6), (0, 1, -1, 3, -3, 9, -9)):
+            pts = sorted({mpmath.mpf(p) for p in inner} | kinks)
+            try:
+                vals.append(mpmath.quad(g, [mpmath.ninf] + pts + [mpmath.inf], maxdegree=6))
+            except (ZeroDivisionError, OverflowError, ValueError):
+                raise ActivationError("the activation is singular on the real line")
+        a, b = vals
+        if not (mpmath.isfinite(a) and mpmath.isfinite(b)) or abs(a - b) > 1e-6 * (abs(a) + abs(b)):
+            raise ActivationError("the activation is singular or not square-integrable against the "
+                                  "Gaussian (its numerical integral does not converge)")
 
 
 def _growth_check(expr, s_value):
@@ -879,21 +958,29 @@ def clear_cache() -> None:
     """Forget every cached closed form (benchmarks use it for cold timings)."""
     _EXPECT_CACHE.clear()
     _MOMENT_CACHE.clear()
+    _NUMERIC_CACHE.clear()
     _std.cache_clear()
     _tail_moment.cache_clear()
 
 
-def _symbolic_expectation(expr, time_limit):
-    """Cached closed form of E[expr(σZ)] with σ = ``symbols.sigma``; (expr|None, conditions)."""
-    key = sp.srepr(expr)
+def _symbolic_expectation(expr, time_limit, simplify=True):
+    """Cached closed form of E[expr(σZ)] with σ = ``symbols.sigma``; (expr|None, conditions).
+
+    ``simplify=False`` for intermediate integrals (E f², E[X f]) whose combination is
+    simplified later.
+    """
+    key = (sp.srepr(expr), simplify)
     if key in _EXPECT_CACHE:
         return _EXPECT_CACHE[key]
     conditions: list = []
     deadline = time.monotonic() + time_limit if time_limit else None
+    _INTEGRATE_BUDGET[0] = INTEGRATE_TIME_LIMIT
     try:
         with _time_limit(time_limit):
             res = _closed_expectation(expr, SIGMA, conditions, deadline)
-        res = _simplify(res)
+            res = _realify(res)
+        if simplify:
+            res = _simplify(res)
         out = (res, tuple(conditions))
     except _NoClosedForm:
         out = (None, ())
@@ -1134,6 +1221,8 @@ def _coerce_activation(activation):
 
 
 _MOMENT_CACHE: dict = {}
+#: numbers already computed: (f, σ, dps) → (mean, η, ζ, methods)
+_NUMERIC_CACHE: dict = {}
 
 
 def _odd_part_rule(f, time_limit):
@@ -1150,7 +1239,7 @@ def _odd_part_rule(f, time_limit):
         return None, None
     if sp.count_ops(cand) >= sp.count_ops(f) and not cand.is_polynomial(X):
         return None, None
-    res, cond = _symbolic_expectation(X * cand, time_limit)
+    res, cond = _symbolic_expectation(X * cand, time_limit, simplify=False)
     if res is None:
         return None, None
     return res, f"odd part f(x) - f(-x) = {sp.sstr(2 * cand)}"
@@ -1180,7 +1269,7 @@ def _stein_rule(f, time_limit):
             fp = sp.diff(f, X)
     except _NoClosedForm:
         return None, None
-    res, cond = _symbolic_expectation(fp, time_limit)
+    res, cond = _symbolic_expectation(fp, time_limit, simplify=False)
     if res is None:
         return None, None
     return SIGMA ** 2 * res, "Stein's lemma E[Z f(sZ)] = s E f'(sZ)"
@@ -1238,8 +1327,8 @@ def _symbolic_moments(f, time_limit):
         mean_e, note = _even_part_rule(f, time_limit)
         if note:
             notes.append(note)
-    ef2_e, c2 = _symbolic_expectation(f ** 2, time_limit)
-    exf_e, c3 = _symbolic_expectation(X * f, time_limit)
+    ef2_e, c2 = _symbolic_expectation(f ** 2, time_limit, simplify=False)
+    exf_e, c3 = _symbolic_expectation(X * f, time_limit, simplify=False)
     if exf_e is not None and f.has(*_KINKS) is False and _is_odd(X * f):
         notes.append("parity: f even, so E[Z f(sZ)] = 0")
     if exf_e is None:
@@ -1318,31 +1407,39 @@ def gaussian_moments(activation, sigma_w=1, sigma_x=1, dps=30,
     m_method = "closed form" if mean_e is not None else "none"
     e_method = "closed form" if eta_e is not None else "none"
     z_method = "closed form" if zeta_e is not None else "none"
-    if numbers_possible:
+    num_key = (sp.srepr(f), sp.srepr(s), dps)
+    if numbers_possible and num_key in _NUMERIC_CACHE:
+        mean, eta, zeta, m_method, e_method, z_method = _NUMERIC_CACHE[num_key]
+    elif numbers_possible:
+        memo: dict = {}
         _check_conditions(conditions, {SIGMA: s}, s)
         if mean_e is None or eta_e is None or zeta_e is None:
             _growth_check(f, s)
+            _singularity_check(f, s)
         if mean_e is not None:
             mean = Certified(_evaluate(mean_e, {SIGMA: s}, dps), dps, "closed form", mean_e.subs(SIGMA, s))
         else:
-            mean = _certified_quad(f, s, dps, what="mean")
+            mean = _certified_quad(f, s, dps, what="mean", memo=memo)
             m_method = "quadrature"
         if eta_e is not None:
             eta = Certified(_evaluate(eta_e, {SIGMA: s}, dps), dps, "closed form", eta_e.subs(SIGMA, s))
         else:
             with mpmath.workdps(dps + 10):
                 center = mean.value
-            eta = _certified_quad(f, s, dps, center=center, what="eta")
+            eta = _certified_quad(f, s, dps, center=center, what="eta", memo=memo)
             eta = Certified(eta.value, min(eta.digits, mean.digits), "quadrature", None, eta.note)
             e_method = "quadrature"
         if zeta_e is not None:
             zeta = Certified(_evaluate(zeta_e, {SIGMA: s}, dps), dps, "closed form", zeta_e.subs(SIGMA, s))
         else:
-            ez = _certified_quad(X * f, s, dps, what="E[Z f]")
+            ez = _certified_quad(f, s, dps, what="E[Z f]", z_weight=True, memo=memo)
             with mpmath.workdps(dps + 10):
-                zval = (ez.value / mpmath.mpf(sp.Float(s, dps + 10)._mpf_)) ** 2
+                zval = ez.value ** 2
             zeta = Certified(zval, ez.digits, "quadrature", None, ez.note)
             z_method = "quadrature"
+        if len(_NUMERIC_CACHE) > 4096:
+            _NUMERIC_CACHE.clear()
+        _NUMERIC_CACHE[num_key] = (mean, eta, zeta, m_method, e_method, z_method)
     return GaussianMoments(
         activation=act, sigma_w=sw, sigma_x=sx, dps=dps,
         mean=mean, eta=eta, zeta=zeta,
