@@ -398,6 +398,12 @@ class _Builder:
 
     # -- expressions
     def expr(self, node):
+        out = self._expr(node)
+        if isinstance(out, sp.Expr) and not out.is_Rational and not out.free_symbols:
+            _check_constant(out)
+        return out
+
+    def _expr(self, node):
         if isinstance(node, ast.Expression):
             return self.expr(node.body)
         if isinstance(node, ast.Constant):
@@ -611,9 +617,54 @@ def _parse_text(text: str, allowed) -> tuple:
     builder = _Builder(stripped, allowed)
     try:
         expr = builder.expr(tree)
+    except ActivationError:
+        raise
     except RecursionError:
         _fail("the activation formula is nested too deeply")
+    except (TypeError, ValueError, ArithmeticError, AttributeError, NotImplementedError) as exc:
+        # SymPy refusing a construction (e.g. comparing non-real numbers in Max)
+        _fail(f"the activation formula cannot be built ({type(exc).__name__}: "
+              f"{str(exc).splitlines()[0][:120] if str(exc) else 'no detail'})")
     return stripped, expr
+
+
+#: largest |constant| accepted inside a formula
+MAX_CONSTANT = mpmath.mpf(10) ** 300
+
+
+def _check_constant(c) -> None:
+    """Refuse a constant subexpression that is not a moderate real number.
+
+    Called on every x-free, parameter-free, non-rational node while the formula is built,
+    before SymPy uses it: SymPy's comparisons, Max/Min, sign, Abs, sqrt... call ``evalf``
+    on their numeric arguments, which hangs on numbers like (7e/3)**(10**99) (found by
+    fuzzing).  The guarded evaluator ``_geval`` stops at e^(1e15) instead.  Cost: each
+    check walks its subtree, so at most MAX_NODES·MAX_DEPTH mpmath operations in all.
+    """
+    shown = sp.sstr(c)[:60]
+    if c.has(sp.I):
+        _fail(f"the constant {shown} in the activation is not a real number")
+    if c.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+        _fail(f"the constant {shown} in the activation is infinite or undefined")
+    env = {"overflow": False}
+    try:
+        with mpmath.workdps(20):
+            v = _geval(c, env)
+            if isinstance(v, mpmath.mpc):
+                if v.imag != 0 and abs(v.imag) > _TINY_IMAG * max(1, abs(v.real)):
+                    _fail(f"the constant {shown} in the activation is not a real number")
+                v = v.real
+    except _NotReal:
+        _fail(f"the constant {shown} in the activation is not a real number")
+    except _Undetermined:
+        _fail(f"the constant {shown} in the activation cannot be evaluated")
+    except (ZeroDivisionError, OverflowError, ValueError, TypeError):
+        _fail(f"the constant {shown} in the activation cannot be evaluated")
+    if mpmath.isnan(v):
+        _fail(f"the constant {shown} in the activation is undefined")
+    if env.get("overflow") or mpmath.isinf(v) or abs(v) > MAX_CONSTANT:
+        _fail(f"the constant {shown} in the activation is too large (above 1e300, "
+              f"or an intermediate value above e^(1e15))")
 
 
 # ------------------------------------------------------------------ admissibility

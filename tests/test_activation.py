@@ -383,6 +383,39 @@ def test_hostile_inputs_rejected_fast(spec, monkeypatch, tmp_path):
     assert calls == [] and list(tmp_path.iterdir()) == []
 
 
+# constants that make SymPy's own evalf hang or fail inside Max/Piecewise/sqrt (fuzzing)
+BAD_CONSTANTS = {
+    "sqrt((7*E/3)**gelu(10**99))*x": "too large",
+    "Piecewise((x, ((7/3)*(E))**(gelu(10**99)) > 0.1), (0.1, True))": "too large",
+    "Max(x, (7*E/3)**gelu(10**99))": "too large",
+    "x + exp(700)": "too large",
+    "x + 1/exp(-800)": "too large",
+    "Max(x, acosh(0.5))": "not a real number",
+    "Max(csc(x), Max(2, acosh(0.5)))": "not a real number",
+    "x*asin(2)": "cannot be evaluated",
+    "x*log(-1)": "not a real number",
+    "x*log(0)": "infinite or undefined",
+    "x*tan(pi/2)": "infinite or undefined",
+    "Max(asin(asinh(10**9)), x)": "cannot be evaluated",
+    # softplus(10**99) is ~1e99, but its exp(10**99) is beyond the guarded evaluator
+    "Max(coth(a), acos(softplus(10**99)))": "too large",
+}
+
+
+@pytest.mark.parametrize("spec", sorted(BAD_CONSTANTS))
+def test_bad_constants_rejected_fast(spec):
+    t0 = time.perf_counter()
+    with pytest.raises(ActivationError, match=BAD_CONSTANTS[spec]):
+        parse_activation(spec)
+    assert time.perf_counter() - t0 < 1.0
+
+
+def test_moderate_constants_accepted():
+    assert parse_activation("x + exp(690)").expr == X + sp.exp(690)
+    assert parse_activation("x*exp(-10**99)").expr == X * sp.exp(-10 ** 99)
+    assert parse_activation("Max(x, sqrt(2)*log(3))").breakpoints() == [sp.sqrt(2) * sp.log(3)]
+
+
 def test_hostile_strict_params():
     t0 = time.perf_counter()
     with pytest.raises(ActivationError, match="unknown name 'y'"):
