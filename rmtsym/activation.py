@@ -144,6 +144,9 @@ MAX_NAME = 40
 MAX_LATTICE_ARGS = 8
 #: most Max/Min/Piecewise (and relu-type shortcut) pieces in one formula
 MAX_KINK_CALLS = 24
+#: largest polynomial degree a formula may build up (``((x**100)**100)**100`` is x**10**6,
+#: ``hermite(60, hermite(60))`` has degree 3600: both are refused before they are built)
+MAX_DEGREE = 1000
 
 _UNARY = {
     "exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "erf": sp.erf, "erfc": sp.erfc,
@@ -297,8 +300,45 @@ def _decimal_literal(text: str) -> sp.Rational:
     return _check_number(sp.Rational(int(ip + fp)) * sp.Rational(10) ** (ex - len(fp)))
 
 
+def _degree_bound(e) -> int:
+    """An upper bound for the polynomial degree in x that ``e`` builds up.
+
+    x has 1, sums take the max, products the sum, u**n multiplies by |n|; a function's
+    arguments count once (tanh(x**3) has 3).  Memoised walk, linear in the tree size.
+    """
+    memo = {}
+
+    def walk(node):
+        if node in memo:
+            return memo[node]
+        if node is X:
+            d = 1
+        elif not node.has(X):
+            d = 0
+        elif isinstance(node, sp.Add):
+            d = max(walk(a) for a in node.args)
+        elif isinstance(node, sp.Mul):
+            d = sum(walk(a) for a in node.args)
+        elif isinstance(node, sp.Pow) and node.exp.is_Number:
+            d = int(math.ceil(walk(node.base) * min(abs(float(node.exp)), 1e18)))
+        else:
+            d = max(walk(a) for a in node.args)
+        memo[node] = d
+        return d
+
+    return walk(e)
+
+
+def _check_degree(d) -> None:
+    if d > MAX_DEGREE:
+        _fail(f"the activation builds a polynomial of degree about {int(d)} in x "
+              f"(at most {MAX_DEGREE})")
+
+
 def _pow(base, expo):
     """base**expo with guards against huge exact powers."""
+    if expo.is_Number and base.has(X):
+        _check_degree(_degree_bound(base) * abs(float(expo)))
     if expo.is_Number:
         if not expo.is_Rational:
             if abs(float(expo)) > MAX_EXPONENT:
@@ -590,6 +630,7 @@ class _Builder:
         if not (k.is_Integer and 0 <= int(k) <= MAX_HERMITE):
             _fail(f"the Hermite degree must be an integer from 0 to {MAX_HERMITE}, got {k}")
         u = self._input_arg(args, "hermite", 2)
+        _check_degree(int(k) * _degree_bound(u))
         return _hermite_prob(int(k), u)
 
 
@@ -1182,6 +1223,7 @@ def _check_admissible(expr, params) -> None:
 
 
 def _check_structure(expr) -> None:
+    _check_degree(_degree_bound(expr))
     if expr.has(sp.I):
         _fail("complex numbers are not allowed in an activation")
     if expr.has(sp.oo, -sp.oo, sp.zoo, sp.nan):

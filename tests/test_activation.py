@@ -560,3 +560,18 @@ def test_breakpoints_of_transcendental_arguments():
     with mpmath.workdps(50):
         want = -mpmath.lambertw(2 * mpmath.e).real / 2
         assert abs(mpmath.mpf(str(sp.N(r, 55))) - want) < mpmath.mpf(10) ** -40
+
+
+def test_polynomial_degree_is_bounded_before_building():
+    # each exponent is within MAX_EXPONENT, but SymPy would combine them into x**1000000;
+    # composing Hermite polynomials multiplies degrees (3600 here): both refused at once
+    for bad in ("((x**100)**100)**100", "hermite(60, hermite(60))", "hermite(60)**20",
+                "*".join(["(x + 1)**100"] * 11)):
+        t0 = time.perf_counter()
+        with pytest.raises(ActivationError, match="degree"):
+            parse_activation(bad)
+        assert time.perf_counter() - t0 < 1.0, bad
+    with pytest.raises(ActivationError, match="degree"):
+        parse_activation(X ** 2000 * sp.exp(-X ** 2))
+    assert parse_activation("hermite(30, x**3)").expr.as_poly(X).degree() == 90
+    assert parse_activation("(x**10)**100").expr == X ** 1000
