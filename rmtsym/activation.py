@@ -207,6 +207,22 @@ class _StablePrinter(SciPyPrinter):
         return super()._print_log(expr)
 
 
+_RECIPROCALS = {sp.sec: lambda u: 1 / sp.cos(u), sp.csc: lambda u: 1 / sp.sin(u),
+                sp.cot: lambda u: sp.cos(u) / sp.sin(u), sp.sech: lambda u: 1 / sp.cosh(u),
+                sp.csch: lambda u: 1 / sp.sinh(u), sp.coth: lambda u: sp.cosh(u) / sp.sinh(u)}
+
+
+def _reciprocal_form(expr):
+    """sec, csc, cot, sech, csch, coth written through cos, sin, cosh, sinh.
+
+    numpy has none of them and lambdify's fallback rewrites the whole argument in exp
+    and log (x**2 becomes exp(2*log(x)), which is nan/complex for x < 0)."""
+    if not expr.has(*_RECIPROCALS):
+        return expr
+    return expr.replace(lambda e: type(e) in _RECIPROCALS,
+                        lambda e: _RECIPROCALS[type(e)](e.args[0]))
+
+
 def _np_printer():
     """A fresh printer with lambdify's own settings (it collects the imports it needs)."""
     return _StablePrinter({"fully_qualified_modules": False, "inline": True,
@@ -1003,7 +1019,7 @@ def _growth_problem(expr):
 
 def _numpy_or_none(expr, args=None):
     try:
-        return sp.lambdify(args if args is not None else X, expr,
+        return sp.lambdify(args if args is not None else X, _reciprocal_form(expr),
                            modules=["scipy", "numpy"], printer=_np_printer())
     except Exception:  # noqa: BLE001 - unusual SymPy input: the dense scan is skipped
         return None
@@ -1587,7 +1603,8 @@ class Activation:
         """
         self._require_numeric("numpy_function")
         # log(1 + exp(u)) is printed as logaddexp(0, u): softplus does not overflow
-        raw = sp.lambdify(X, self.expr, modules=["scipy", "numpy"], printer=_np_printer())
+        raw = sp.lambdify(X, _reciprocal_form(self.expr), modules=["scipy", "numpy"],
+                          printer=_np_printer())
 
         def f(xs):
             arr = np.asarray(xs, dtype=np.float64)
@@ -1606,7 +1623,7 @@ class Activation:
     def mpmath_function(self):
         """Scalar mpmath f(x) at the current ``mpmath.mp.dps``; free parameters refused."""
         self._require_numeric("mpmath_function")
-        raw = sp.lambdify(X, self.expr, modules="mpmath")
+        raw = sp.lambdify(X, _reciprocal_form(self.expr), modules="mpmath")
 
         def f(xv):
             return raw(mpmath.mpf(xv) if not isinstance(xv, mpmath.mpf) else xv)

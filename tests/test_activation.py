@@ -575,3 +575,23 @@ def test_polynomial_degree_is_bounded_before_building():
         parse_activation(X ** 2000 * sp.exp(-X ** 2))
     assert parse_activation("hermite(30, x**3)").expr.as_poly(X).degree() == 90
     assert parse_activation("(x**10)**100").expr == X ** 1000
+
+
+def test_reciprocal_functions_evaluate_for_negative_x():
+    # lambdify has no numpy sech/csch/coth/sec/csc/cot and rewrote csch(x**2 + 1) through
+    # exp(2*log(x)), which is nan (numpy) or complex (mpmath) for x < 0
+    xs = np.array([-3.0, -1.0, -0.5, 0.5, 2.0])
+    refs = {
+        "csch(x**2 + 1)": lambda v: 1 / np.sinh(v ** 2 + 1),
+        "sech(x**2)": lambda v: 1 / np.cosh(v ** 2),
+        "coth(x**2 + 1)": lambda v: np.cosh(v ** 2 + 1) / np.sinh(v ** 2 + 1),
+        "sec(tanh(x))": lambda v: 1 / np.cos(np.tanh(v)),
+        "cot(1/(1 + x**2))": lambda v: 1 / np.tan(1 / (1 + v ** 2)),
+    }
+    for spec, ref in refs.items():
+        act = parse_activation(spec)
+        np.testing.assert_allclose(act.numpy_function()(xs), ref(xs), rtol=1e-13)
+        with mpmath.workdps(30):
+            got = [act.mpmath_function()(v) for v in xs]
+        assert all(isinstance(g, mpmath.mpf) for g in got), spec
+        np.testing.assert_allclose([float(g) for g in got], ref(xs), rtol=1e-13)
