@@ -1220,7 +1220,12 @@ def _check_admissible(expr, params) -> None:
     bad = [s for s in expr.free_symbols if s != X and s not in params]
     if bad:  # pragma: no cover - the parser keeps these in params
         _fail(f"unexpected symbol {bad[0]} in the activation")
-    samples = [{}] if not params else [{p: v for p in params} for v in _PARAM_SAMPLES]
+    # parameter i takes sample (j + i) mod 4 in round j: distinct parameters get distinct
+    # values, so tanh(a*x) - tanh(b*x) is not mistaken for a constant
+    ordered = sorted(params, key=lambda s: s.name)
+    n = len(_PARAM_SAMPLES)
+    samples = [{}] if not params else [
+        {p: _PARAM_SAMPLES[(j + i) % n] for i, p in enumerate(ordered)} for j in range(n)]
     first_problem = None
     for vals in samples:
         e = expr.xreplace(vals) if vals else expr

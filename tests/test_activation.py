@@ -595,3 +595,11 @@ def test_reciprocal_functions_evaluate_for_negative_x():
             got = [act.mpmath_function()(v) for v in xs]
         assert all(isinstance(g, mpmath.mpf) for g in got), spec
         np.testing.assert_allclose([float(g) for g in got], ref(xs), rtol=1e-13)
+
+
+def test_distinct_parameters_get_distinct_sample_values():
+    # with equal sample values these would look constant and be refused
+    for spec in ("tanh(a*x) - tanh(b*x)", "a*x - b*x", "exp((a - b)*x**2)"):
+        assert [p.name for p in parse_activation(spec).params] == ["a", "b"]
+    with pytest.raises(ActivationError, match="does not depend on x"):
+        parse_activation("a*x - a*x + b")
