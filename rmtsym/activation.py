@@ -132,12 +132,13 @@ MAX_NODES = 1000
 MAX_DEPTH = 100
 #: largest |numeric exponent| (x**100 is fine, x**101 is refused)
 MAX_EXPONENT = 100
-#: largest exact number (numerator and denominator bits, ~1000 decimal digits)
-MAX_BITS = 3400
+#: largest exact number (numerator and denominator bits, ~300 decimal digits: SymPy may
+#: factor the integers of a formula when it simplifies, and that hangs on huge ones)
+MAX_BITS = 1000
 #: highest Hermite degree
 MAX_HERMITE = 60
 #: largest |decimal exponent| in a float literal (1e300)
-MAX_DECIMAL_EXPONENT = 400
+MAX_DECIMAL_EXPONENT = 300
 #: longest parameter name
 MAX_NAME = 40
 #: most arguments of one Max/Min (after flattening nested ones)
@@ -205,6 +206,26 @@ class _StablePrinter(SciPyPrinter):
                 return "{}(0, {})".format(self._module_format("numpy.logaddexp"),
                                           self._print(other.args[0]))
         return super()._print_log(expr)
+
+    def _print_Heaviside(self, expr):
+        # the default rewrites Heaviside(u) as a Piecewise and simplifies its condition
+        # (as_set, periodicity: seconds, or worse, for u = tanh(He_6(x)) - ...)
+        h0 = expr.args[1] if len(expr.args) > 1 else sp.Rational(1, 2)
+        return "{}({}, {})".format(self._module_format("numpy.heaviside"),
+                                   self._print(expr.args[0]), self._print(h0))
+
+    # SymPy turns a Piecewise inside a condition into ITE, and NumPyPrinter then calls
+    # simplify_logic on the condition, which can run for minutes (trigsimp/factor on
+    # large integers, found by fuzzing); print conditions as they are, ITE as where().
+    def _print_ITE(self, expr):
+        c, a, b = (self._print(arg) for arg in expr.args)
+        return "{}({}, {}, {})".format(self._module_format("numpy.where"), c, a, b)
+
+    def _print_Piecewise(self, expr):
+        values = ", ".join(self._print(arg.expr) for arg in expr.args)
+        conds = ", ".join(self._print(arg.cond) for arg in expr.args)
+        return "{}([{}], [{}], default={})".format(
+            self._module_format("numpy.select"), conds, values, self._print(sp.nan))
 
 
 _RECIPROCALS = {sp.sec: lambda u: 1 / sp.cos(u), sp.csc: lambda u: 1 / sp.sin(u),
@@ -291,10 +312,17 @@ def _fail(msg: str):
 # ------------------------------------------------------------------ number guards
 
 def _check_number(value):
-    """Refuse exact numbers beyond MAX_BITS bits (resource guard)."""
-    if isinstance(value, sp.Rational):
-        if int(value.p).bit_length() > MAX_BITS or int(value.q).bit_length() > MAX_BITS:
-            _fail("a number in the activation is too large (more than about 1000 digits)")
+    """Refuse exact numbers beyond MAX_BITS bits (resource guard).
+
+    Looks at a rational value, the rational coefficient of a product (x*10**99*10**99...
+    or (10**99*x)**100, which SymPy distributes) and those of the terms of a sum."""
+    terms = value.args if isinstance(value, sp.Add) else (value,)
+    for term in terms:
+        r = term if isinstance(term, sp.Rational) else \
+            term.as_coeff_Mul()[0] if isinstance(term, sp.Mul) else None
+        if isinstance(r, sp.Rational) and (int(r.p).bit_length() > MAX_BITS
+                                           or int(r.q).bit_length() > MAX_BITS):
+            _fail("a number in the activation is too large (more than about 300 digits)")
     return value
 
 
@@ -311,7 +339,7 @@ def _decimal_literal(text: str) -> sp.Rational:
     ip = (m.group("int") or "").replace("_", "") or "0"
     fp = (m.group("frac") or "").replace("_", "")
     ex = int((m.group("exp") or "0").replace("_", ""))
-    if abs(ex) > MAX_DECIMAL_EXPONENT or len(ip) + len(fp) > 400:
+    if abs(ex) > MAX_DECIMAL_EXPONENT or len(ip) + len(fp) > 300:
         _fail(f"the number {text!r} is out of range")
     return _check_number(sp.Rational(int(ip + fp)) * sp.Rational(10) ** (ex - len(fp)))
 
@@ -364,7 +392,7 @@ def _pow(base, expo):
                 _fail(f"the exponent {expo} is too large (at most {MAX_EXPONENT} in size)")
             if base.is_Rational and base != 0:
                 if abs(expo.p) * _bits(base) > MAX_BITS:
-                    _fail("a number in the activation is too large (more than about 1000 digits)")
+                    _fail("a number in the activation is too large (more than about 300 digits)")
     return _check_number(base ** expo)
 
 
@@ -498,7 +526,7 @@ class _Builder:
             _fail(f"{v!r} is not allowed here")
         if isinstance(v, int):
             if v.bit_length() > MAX_BITS:
-                _fail("a number in the activation is too large (more than about 1000 digits)")
+                _fail("a number in the activation is too large (more than about 300 digits)")
             return sp.Integer(v)
         if isinstance(v, float):
             seg = ast.get_source_segment(self.text, node)
@@ -1228,11 +1256,15 @@ def _check_admissible(expr, params) -> None:
         {p: _PARAM_SAMPLES[(j + i) % n] for i, p in enumerate(ordered)} for j in range(n)]
     first_problem = None
     for vals in samples:
-        e = expr.xreplace(vals) if vals else expr
         try:
+            e = expr.xreplace(vals) if vals else expr
             problem = _numeric_problem(e)
         except RecursionError:
             _fail("the activation is nested too deeply to be checked")
+        except (ValueError, TypeError, ArithmeticError):
+            # SymPy re-evaluates Max/Min/Piecewise on substitution and refuses to compare
+            # non-real values (acosh(-61/100)): this parameter sample is not admissible
+            problem = "is not real or cannot be evaluated"
         if problem is None:
             return
         if first_problem is None:

@@ -367,6 +367,16 @@ HOSTILE = [
     # each Max costs SymPy assumption queries: 180 relu pieces fit in 2000 characters
     "+".join(f"relu(x - {k})" for k in range(1, 180)),
     "+".join(["relu"] * 25),
+    # numbers are kept below ~1e301: SymPy's simplify may factor them (fuzzing found a
+    # minutes-long factorisation of a 2000-bit integer inside lambdify's Piecewise printer)
+    "x*" + "9" * 302,
+    "x*10**99*10**99*10**99*10**9",
+    "(10**99*x)**100",
+    "x + (10**99*x**2 + 1)**10 / 10**300",
+    "x/1e301",
+    "Piecewise((relu(relu((1e300)*(1e300))), (tanh(exp(x)))*(csc(Piecewise((x, x > pi), "
+    "(0.5, True)))) > (silu((a)/(E)))-(1)), ((sinh((E)*(1e-3)))/((hard_tanh(10**99))/((0)-(3))), "
+    "True)))+(0)",
 ]
 
 
@@ -408,6 +418,18 @@ def test_bad_constants_rejected_fast(spec):
     with pytest.raises(ActivationError, match=BAD_CONSTANTS[spec]):
         parse_activation(spec)
     assert time.perf_counter() - t0 < 1.0
+
+
+def test_piecewise_with_nested_piecewise_condition():
+    # SymPy rewrites the condition as ITE; numpy/mpmath must agree with SymPy's own value
+    act = parse_activation("Piecewise((x, csc(Piecewise((x, x > pi), (0.5, True))) > 1), (-x, True))")
+    xs = np.array([-2.0, 0.5, 3.0, 3.3, 4.0, 7.0])
+    want = np.array([float(act.expr.subs(X, sp.Rational(str(v)))) for v in xs])
+    np.testing.assert_array_equal(act.numpy_function()(xs), want)
+    fm = act.mpmath_function()
+    assert [float(fm(v)) for v in xs] == list(want)
+    f = parse_activation("Piecewise((x, (x > 0) & (x < 1)), (x**2, (x >= 1) | (x < -3)), (0, True))")
+    np.testing.assert_array_equal(f.numpy_function()(np.array([-4.0, -1, 0.5, 2])), [16, 0, 0.5, 4])
 
 
 def test_moderate_constants_accepted():
@@ -603,3 +625,16 @@ def test_distinct_parameters_get_distinct_sample_values():
         assert [p.name for p in parse_activation(spec).params] == ["a", "b"]
     with pytest.raises(ActivationError, match="does not depend on x"):
         parse_activation("a*x - a*x + b")
+
+
+def test_fuzz_found_cases():
+    # Heaviside of a complicated argument: lambdify's numpy printer rewrote it as a
+    # Piecewise and simplified the condition (seconds); now printed as numpy.heaviside
+    t0 = time.perf_counter()
+    act = parse_activation("Abs(x) - Heaviside(tanh(hermite(6, x)) - Min(silu(x), atan(0)))")
+    np.testing.assert_allclose(act.numpy_function()(np.array([-1.0, 0.3, 2.0])), [0.0, 0.3, 2.0])
+    assert time.perf_counter() - t0 < 1.5
+    # substituting parameter samples makes SymPy compare a non-real value inside Max: an
+    # ActivationError, not a ValueError
+    with pytest.raises(ActivationError):
+        parse_activation("Max(leaky_relu(0.1, a), cot(Min(asinh(x), acosh(b) - cot(b))))")
