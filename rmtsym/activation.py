@@ -379,10 +379,47 @@ def _check_degree(d) -> None:
               f"(at most {MAX_DEGREE})")
 
 
+def _coeff_bits_bound(e) -> float:
+    """An upper bound for the bits of the integers that expanding ``e`` produces.
+
+    A rational has its numerator/denominator bits, sums the max plus log2(terms),
+    products the sum, u**n multiplies by |n| (plus n·log2(terms of u) for the
+    multinomial coefficients); functions count their arguments once.  Memoised.
+    """
+    memo = {}
+
+    def walk(node):
+        if node in memo:
+            return memo[node]
+        if isinstance(node, sp.Rational):
+            b = float(_bits(node))
+        elif not node.args:
+            b = 0.0
+        elif isinstance(node, sp.Add):
+            b = max(walk(a) for a in node.args) + math.log2(len(node.args))
+        elif isinstance(node, sp.Mul):
+            b = sum(walk(a) for a in node.args)
+        elif isinstance(node, sp.Pow) and node.exp.is_Integer:
+            terms = len(node.base.args) if isinstance(node.base, sp.Add) else 1
+            b = abs(int(node.exp)) * (walk(node.base) + math.log2(terms))
+        else:
+            b = max(walk(a) for a in node.args)
+        memo[node] = b
+        return b
+
+    return walk(e)
+
+
 def _pow(base, expo):
     """base**expo with guards against huge exact powers."""
     if expo.is_Number and base.has(X):
         _check_degree(_degree_bound(base) * abs(float(expo)))
+    if expo.is_Integer and base.free_symbols:
+        # (10**99*x**2 + 1)**10 expands to 990-digit integers (SymPy's simplify may then
+        # try to factor them)
+        if abs(int(expo)) * _coeff_bits_bound(base) > 2 * MAX_BITS:
+            _fail("expanding a power in the activation would create numbers of more than "
+                  "about 600 digits")
     if expo.is_Number:
         if not expo.is_Rational:
             if abs(float(expo)) > MAX_EXPONENT:
