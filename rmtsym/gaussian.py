@@ -72,7 +72,7 @@ import mpmath
 import sympy as sp
 
 from . import symbols
-from .errors import ActivationError, ParameterError, RmtsymError
+from .errors import ActivationError, ComputationTimeout, ParameterError, RmtsymError
 from .numbers import Certified, check_dps, decimal_string
 
 __all__ = ["GaussianMoments", "Expectation", "gaussian_moments", "gaussian_expectation",
@@ -85,6 +85,8 @@ SIGMA = symbols.sigma
 DEFAULT_TIME_LIMIT = 8.0
 #: time limit (seconds) of one plain ``sympy.integrate`` attempt
 INTEGRATE_TIME_LIMIT = 2.0
+#: time limit (seconds) of the certified quadrature of one activation at one σ
+QUAD_TIME_LIMIT = 120.0
 #: time limit (seconds) of one ``sympy.simplify`` call
 SIMPLIFY_TIME_LIMIT = 3.0
 
@@ -781,6 +783,53 @@ def _mp_cond(cond, prec_dps):
     raise ActivationError(f"cannot evaluate the condition {cond}")
 
 
+def _numeric_kinks(expr, s_value, span=12, samples=2400):
+    """Kink locations for quadrature: the exact ones when they can be found, otherwise the
+    sign changes of every switch expression on [−span·σ, span·σ] (sampled on a grid and
+    refined by bisection in double precision, then polished by mpmath.findroot).
+    """
+    try:
+        return breakpoints(expr)
+    except (_NoClosedForm, _NeedCase):
+        pass
+    if expr.free_symbols - {X}:
+        return []
+    import numpy as np
+
+    sv = float(s_value)
+    grid = np.linspace(-span * sv, span * sv, samples)
+    found = []
+    for node in (n for n in sp.preorder_traversal(expr) if isinstance(n, _KINKS)):
+        for sw in _switch_exprs(node):
+            if not sw.has(X):
+                continue
+            fine = None
+            try:
+                with mpmath.workdps(15):
+                    fsw = _mp_compile(sw, 15)
+                    vals = [float(mpmath.re(fsw(mpmath.mpf(float(t))))) for t in grid]
+            except (RmtsymError, ZeroDivisionError, OverflowError, ValueError, TypeError):
+                continue
+            for i in range(samples - 1):
+                if vals[i] == 0:
+                    found.append(sp.Float(grid[i], 20))
+                elif vals[i] * vals[i + 1] < 0:
+                    with mpmath.workdps(50):
+                        if fine is None:
+                            fine = _mp_compile(sw, 50)
+                        lo, hi = mpmath.mpf(float(grid[i])), mpmath.mpf(float(grid[i + 1]))
+                        try:
+                            r = mpmath.findroot(fine, (lo, hi), solver="anderson")
+                            if not lo <= r <= hi:
+                                r = mpmath.findroot(fine, (lo, hi), solver="bisect")
+                        except (ValueError, ZeroDivisionError):
+                            r = (lo + hi) / 2
+                        found.append(sp.Float(mpmath.nstr(r, 45), 45))
+            if len(found) > 400:
+                return []
+    return sorted(set(found), key=float)
+
+
 def _numeric_breakpoints(expr):
     """Kink locations for quadrature: exact ones when available, otherwise none."""
     try:
@@ -805,7 +854,7 @@ def _certified_quad(expr, s_value, dps, center=None, kinks=None, what="E[g]", z_
     same g (mean, η and ζ use the same nodes).
     """
     if kinks is None:
-        kinks = _numeric_breakpoints(expr)
+        kinks = _numeric_kinks(expr, s_value)
     memo = {} if memo is None else memo
     results = []
     for extra, grid in ((10, (2, 5)), (15, (1, 3, 7))):
@@ -872,7 +921,7 @@ def _certified_quad(expr, s_value, dps, center=None, kinks=None, what="E[g]", z_
         return Certified(+v2, digits, "quadrature", None, note)
 
 
-def _singularity_check(expr, s_value):
+def _singularity_check(expr, s_value, kinks=None):
     """Cheap guard before the expensive quadrature: E f² by two double-precision passes on
     different subdivisions must agree (fails fast on poles such as tan(x) or 1/x)."""
     with mpmath.workdps(15):
@@ -882,7 +931,9 @@ def _singularity_check(expr, s_value):
 
         def g(zz):
             return abs(f(sv * zz)) ** 2 * mpmath.exp(-zz * zz / 2) * norm
-        kinks = {mpmath.mpf(float(b)) / sv for b in _numeric_breakpoints(expr)}
+        if kinks is None:
+            kinks = _numeric_kinks(expr, s_value)
+        kinks = {mpmath.mpf(float(b)) / sv for b in kinks}
         vals = []
         for inner in ((0, 2, -2, 6, -6), (0, 1, -1, 3, -3, 9, -9)):
             pts = sorted({mpmath.mpf(p) for p in inner} | kinks)
@@ -892,8 +943,9 @@ def _singularity_check(expr, s_value):
                 raise ActivationError("the activation is singular on the real line")
         a, b = vals
         if not (mpmath.isfinite(a) and mpmath.isfinite(b)) or abs(a - b) > 1e-6 * (abs(a) + abs(b)):
-            raise ActivationError("the activation is singular or not square-integrable against the "
-                                  "Gaussian (its numerical integral does not converge)")
+            raise ActivationError("the numerical integral of f² does not converge: the activation is "
+                              "singular, not square-integrable against the Gaussian, or too "
+                              "oscillatory to integrate reliably")
 
 
 def _growth_check(expr, s_value):
@@ -1082,7 +1134,13 @@ def gaussian_expectation(expr, sigma=SIGMA, dps=30, time_limit=DEFAULT_TIME_LIMI
     if expr.free_symbols - {X} or s.free_symbols or not numeric:
         return Expectation(None, None, "none")
     _growth_check(expr, s)
-    return Expectation(None, _certified_quad(expr, s, dps), "quadrature")
+    try:
+        with _time_limit(QUAD_TIME_LIMIT):
+            value = _certified_quad(expr, s, dps)
+    except _NoClosedForm:
+        raise ComputationTimeout(f"the quadrature at {dps} digits took longer than "
+                                 f"{QUAD_TIME_LIMIT:g} s; ask for fewer digits") from None
+    return Expectation(None, value, "quadrature")
 
 
 # --------------------------------------------------------------------------------------
@@ -1276,8 +1334,9 @@ def _stein_rule(f, time_limit):
 
 
 def _quick_quad(expr, s_value=1):
-    """E[g(σZ)] by one double-precision tanh–sinh pass (for self-checks only)."""
-    kinks = _numeric_breakpoints(expr)
+    """E[g(σZ)] by two double-precision tanh–sinh passes on different subdivisions (for
+    self-checks only).  Returns (value, reliable): reliable when the passes agree to 1e-10."""
+    kinks = _numeric_kinks(expr, s_value)
     with mpmath.workdps(15):
         f = _mp_compile(expr, 15)
         sv = mpmath.mpf(s_value)
@@ -1285,16 +1344,22 @@ def _quick_quad(expr, s_value=1):
 
         def g(zz):
             return mpmath.re(f(sv * zz)) * mpmath.exp(-zz * zz / 2) * norm
-        pts = sorted({mpmath.mpf(0), mpmath.mpf(3), mpmath.mpf(-3), mpmath.mpf(8), mpmath.mpf(-8)}
-                     | {mpmath.mpf(float(b)) / sv for b in kinks})
-        return mpmath.quad(g, [mpmath.ninf] + pts + [mpmath.inf])
+        vals = []
+        for grid in ((0, 3, -3, 8, -8), (0, 1.5, -1.5, 5, -5)):
+            pts = sorted({mpmath.mpf(p) for p in grid} | {mpmath.mpf(float(b)) / sv for b in kinks})
+            vals.append(mpmath.quad(g, [mpmath.ninf] + pts + [mpmath.inf]))
+        a, b = vals
+        reliable = bool(mpmath.isfinite(a) and mpmath.isfinite(b)
+                        and abs(a - b) <= 1e-10 * (1 + abs(a)))
+        return b, reliable
 
 
 def _self_check(f, mean_e, ef2_e, exf_e):
     """Compare fresh closed forms with a double-precision quadrature at σ = 1.
 
-    A guard against a wrong rule: a closed form that misses the quadrature by more than
-    1e-8 (relative to 1 + |value|; the quadrature is good to ~1e-13) is discarded.
+    A guard against a wrong rule: a closed form that misses a reliable quadrature (two
+    subdivisions agreeing to 1e-10) by more than 1e-8 (relative to 1 + |value|) is
+    discarded.  Inconclusive quadratures (strong oscillation, e.g. sin(1000x)) are skipped.
     """
     if f.free_symbols - {X}:
         return True
@@ -1305,12 +1370,12 @@ def _self_check(f, mean_e, ef2_e, exf_e):
         if val.free_symbols:
             continue
         try:
-            num = _quick_quad(g)
+            num, reliable = _quick_quad(g)
         except (RmtsymError, ZeroDivisionError, OverflowError, ValueError):
             continue
-        exact = float(sp.re(sp.N(val, 20)))
-        if not mpmath.isfinite(num):
+        if not reliable:
             continue
+        exact = float(sp.re(sp.N(val, 20)))
         if abs(exact - float(num)) > 1e-8 * (1 + abs(exact)):
             return False
     return True
@@ -1411,32 +1476,14 @@ def gaussian_moments(activation, sigma_w=1, sigma_x=1, dps=30,
     if numbers_possible and num_key in _NUMERIC_CACHE:
         mean, eta, zeta, m_method, e_method, z_method = _NUMERIC_CACHE[num_key]
     elif numbers_possible:
-        memo: dict = {}
-        _check_conditions(conditions, {SIGMA: s}, s)
-        if mean_e is None or eta_e is None or zeta_e is None:
-            _growth_check(f, s)
-            _singularity_check(f, s)
-        if mean_e is not None:
-            mean = Certified(_evaluate(mean_e, {SIGMA: s}, dps), dps, "closed form", mean_e.subs(SIGMA, s))
-        else:
-            mean = _certified_quad(f, s, dps, what="mean", memo=memo)
-            m_method = "quadrature"
-        if eta_e is not None:
-            eta = Certified(_evaluate(eta_e, {SIGMA: s}, dps), dps, "closed form", eta_e.subs(SIGMA, s))
-        else:
-            with mpmath.workdps(dps + 10):
-                center = mean.value
-            eta = _certified_quad(f, s, dps, center=center, what="eta", memo=memo)
-            eta = Certified(eta.value, min(eta.digits, mean.digits), "quadrature", None, eta.note)
-            e_method = "quadrature"
-        if zeta_e is not None:
-            zeta = Certified(_evaluate(zeta_e, {SIGMA: s}, dps), dps, "closed form", zeta_e.subs(SIGMA, s))
-        else:
-            ez = _certified_quad(f, s, dps, what="E[Z f]", z_weight=True, memo=memo)
-            with mpmath.workdps(dps + 10):
-                zval = ez.value ** 2
-            zeta = Certified(zval, ez.digits, "quadrature", None, ez.note)
-            z_method = "quadrature"
+        try:
+            with _time_limit(QUAD_TIME_LIMIT):
+                mean, eta, zeta, m_method, e_method, z_method = _numbers(
+                    f, s, dps, mean_e, eta_e, zeta_e, conditions, m_method, e_method, z_method)
+        except _NoClosedForm:
+            raise ComputationTimeout(
+                f"the quadrature at {dps} digits took longer than {QUAD_TIME_LIMIT:g} s; "
+                "ask for fewer digits (--dps)") from None
         if len(_NUMERIC_CACHE) > 4096:
             _NUMERIC_CACHE.clear()
         _NUMERIC_CACHE[num_key] = (mean, eta, zeta, m_method, e_method, z_method)
@@ -1448,3 +1495,37 @@ def gaussian_moments(activation, sigma_w=1, sigma_x=1, dps=30,
         mean_closed_form=mean_e is not None,
         eta_method=e_method, zeta_method=z_method, mean_method=m_method,
         conditions=tuple(conditions), notes=tuple(notes))
+
+
+def _numbers(f, s, dps, mean_e, eta_e, zeta_e, conditions, m_method, e_method, z_method):
+    """The numbers μ0, η, ζ at numeric σ: closed forms evaluated with sympy.N, the rest by
+    certified quadrature (sharing nodes between the three integrals)."""
+    memo: dict = {}
+    _check_conditions(conditions, {SIGMA: s}, s)
+    kinks = None
+    if mean_e is None or eta_e is None or zeta_e is None:
+        _growth_check(f, s)
+        kinks = _numeric_kinks(f, s)
+        _singularity_check(f, s, kinks)
+    if mean_e is not None:
+        mean = Certified(_evaluate(mean_e, {SIGMA: s}, dps), dps, "closed form", mean_e.subs(SIGMA, s))
+    else:
+        mean = _certified_quad(f, s, dps, what="mean", memo=memo, kinks=kinks)
+        m_method = "quadrature"
+    if eta_e is not None:
+        eta = Certified(_evaluate(eta_e, {SIGMA: s}, dps), dps, "closed form", eta_e.subs(SIGMA, s))
+    else:
+        with mpmath.workdps(dps + 10):
+            center = mean.value
+        eta = _certified_quad(f, s, dps, center=center, what="eta", memo=memo, kinks=kinks)
+        eta = Certified(eta.value, min(eta.digits, mean.digits), "quadrature", None, eta.note)
+        e_method = "quadrature"
+    if zeta_e is not None:
+        zeta = Certified(_evaluate(zeta_e, {SIGMA: s}, dps), dps, "closed form", zeta_e.subs(SIGMA, s))
+    else:
+        ez = _certified_quad(f, s, dps, what="E[Z f]", z_weight=True, memo=memo, kinks=kinks)
+        with mpmath.workdps(dps + 10):
+            zval = ez.value ** 2
+        zeta = Certified(zval, ez.digits, "quadrature", None, ez.note)
+        z_method = "quadrature"
+    return mean, eta, zeta, m_method, e_method, z_method

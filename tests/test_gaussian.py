@@ -437,3 +437,37 @@ def test_activation_object_and_json():
     assert d["eta_closed_form"] and d["zeta"] == "0.81000000000000000000"  # (1.5·1.2)²/4
     assert d["eta_digits"] == 20 and d["eta_method"] == "closed form"
     assert d["sigma_w"] == "3/2" and d["params"] == []
+
+
+def test_fast_oscillation_keeps_closed_form():
+    """sin(1000x): the double-precision self-check is inconclusive and must not discard
+    the exact η = (1 − e^{−2·10⁶ σ²})/2."""
+    gm = gaussian_moments(sp.sin(1000 * x))
+    assert gm.eta_closed_form and close(gm.eta.value, sp.Rational(1, 2), 28)
+
+
+def test_kinks_found_numerically_for_quadrature():
+    """|sin x| has kinks at kπ (not found exactly): they are located numerically, and η
+    agrees with an independent quadrature split at kπ to 25 digits."""
+    gm = gaussian_moments(sp.Abs(sp.sin(x)), dps=30)
+    assert gm.eta_method == "quadrature" and gm.eta.digits >= 25
+    with mpmath.workdps(40):
+        kinks = [k * mpmath.pi for k in range(-6, 7)]
+    mean, eta, zeta = quad_moments(lambda t: abs(mpmath.sin(t)), 1, [sp.Float(str(k), 40) for k in kinks])
+    assert close(gm.eta.value, eta, 25) and close(gm.mean.value, mean, 25)
+
+
+def test_quadrature_time_limit(monkeypatch):
+    from rmtsym.errors import ComputationTimeout
+    monkeypatch.setattr(G, "QUAD_TIME_LIMIT", 0.5)
+    t0 = time.perf_counter()
+    with pytest.raises(ComputationTimeout):
+        gaussian_moments(sp.atan(x) + sp.tanh(x) / 3, dps=400)
+    assert time.perf_counter() - t0 < 30
+
+
+def test_unknown_sympy_function():
+    with pytest.raises(ActivationError):
+        gaussian_moments(sp.Function("g")(x))
+    with pytest.raises(ActivationError):
+        gaussian_moments(sp.gamma(x))
