@@ -1117,8 +1117,9 @@ def _scan_problem(expr):
     return None
 
 
-def _zeros_numeric(u):
-    """Real zeros of u(x) (no parameters) in [-50, 50], to about 25 digits.
+def _zeros_numeric(u, limit=60):
+    """Real zeros of u(x) (no parameters) in [-50, 50], to about 25 digits; of the
+    sign changes and near-zero minima on the grid, the ``limit`` nearest to 0 are kept.
 
     Exact polynomial roots when u is a polynomial of degree ≤ 60, else sign changes on a
     grid of step 0.025 refined by bisection, plus tiny local minima of |u| (double zeros).
@@ -1127,13 +1128,13 @@ def _zeros_numeric(u):
         return []
     # structural decomposition: zeros of Abs(v), v**k (k > 0) and products are those of v
     if isinstance(u, sp.Abs):
-        return _zeros_numeric(u.args[0])
+        return _zeros_numeric(u.args[0], limit)
     if isinstance(u, sp.Pow) and u.exp.is_number and u.exp.is_positive:
-        return _zeros_numeric(u.base)
+        return _zeros_numeric(u.base, limit)
     if isinstance(u, sp.Mul):
         out = []
         for factor in u.args:
-            out.extend(_zeros_numeric(factor))
+            out.extend(_zeros_numeric(factor, limit))
         return out
     try:
         if u.is_polynomial(X):
@@ -1156,13 +1157,16 @@ def _zeros_numeric(u):
     finite = np.isfinite(vals)
     out = [mpmath.mpf(float(_ZERO_GRID[i])) for i in np.nonzero(finite & (vals == 0))[0][:40]]
     change = np.nonzero(finite[:-1] & finite[1:] & (np.sign(vals[:-1]) * np.sign(vals[1:]) < 0))[0]
-    for i in change[:60]:
+    # the zeros nearest to 0 first: sec(x**2) has ~800 in [-50, 50]
+    change = sorted(change, key=lambda i: abs(_ZERO_GRID[i]))
+    for i in change[:limit]:
         r = _bisect(u, mpmath.mpf(float(_ZERO_GRID[i])), mpmath.mpf(float(_ZERO_GRID[i + 1])))
         if r is not None:
             out.append(r)
     absv = np.where(finite, np.abs(vals), np.inf)
     mins = np.nonzero((absv[1:-1] <= absv[:-2]) & (absv[1:-1] <= absv[2:]) & (absv[1:-1] < 1e-2))[0]
-    for i in mins[:20]:
+    mins = sorted(mins, key=lambda i: abs(_ZERO_GRID[i + 1]))
+    for i in mins[:min(limit, 20)]:
         out.append(_polish(u, mpmath.mpf(float(_ZERO_GRID[i + 1]))))
     return out
 
@@ -1177,7 +1181,7 @@ def _polish(u, x0):
 def _bisect(u, a, b):
     try:
         fa = _real(_geval(u, {X: a}))
-        for _ in range(100):
+        for _ in range(75):
             m = (a + b) / 2
             fm = _real(_geval(u, {X: m}))
             if fm == 0:
@@ -1246,7 +1250,7 @@ def _pole_problem(expr, r):
 def _singularity_problem(expr):
     poles, domain = _critical_functions(expr)
     for u in domain:
-        zs = sorted(set(_zeros_numeric(u)))[:40]
+        zs = sorted(set(_zeros_numeric(u, limit=12)))
         probes = []
         for i, z in enumerate(zs):
             d = mpmath.mpf(10) ** -9 * (1 + abs(z))
@@ -1258,7 +1262,7 @@ def _singularity_problem(expr):
             if problem is not None:
                 return problem
     for u in poles:
-        for r in sorted(_zeros_numeric(u), key=abs)[:40]:
+        for r in sorted(_zeros_numeric(u, limit=12), key=abs):
             problem = _pole_problem(expr, r)
             if problem is not None:
                 return problem
@@ -1378,7 +1382,7 @@ def _inverse_zeros(u, params, depth=0):
     b, rest = xt[0].as_independent(X, as_Add=False)
     if b == 0:
         return None
-    c = sp.simplify(-a / b)
+    c = -a / b
     if isinstance(rest, sp.Pow) and rest.exp.is_Integer and rest.exp.is_odd:
         n = int(rest.exp)
         if n == 1:
@@ -1727,7 +1731,10 @@ class Activation:
                     if r.is_Float:
                         numeric.append(r)
                         continue
-                    r = sp.simplify(r) if not r.is_number else r
+                    if not r.is_number and sp.count_ops(r) < 40:
+                        # cancel, not simplify: simplify's trigsimp ran for minutes on
+                        # erfcinv(csc(10**9*E)*tanh(sin(a))) (fuzzing)
+                        r = sp.cancel(r)
                     if r not in seen:
                         seen.add(r)
                         exact.append(r)

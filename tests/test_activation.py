@@ -433,6 +433,21 @@ def test_piecewise_with_nested_piecewise_condition():
     np.testing.assert_array_equal(f.numpy_function()(np.array([-4.0, -1, 0.5, 2])), [16, 0, 0.5, 4])
 
 
+def test_breakpoints_with_parameters_are_fast():
+    # found by fuzzing: simplify() of the switching point erfcinv(...) ran for minutes
+    spec = ("Max(Piecewise((coth(sin(a)), hard_tanh(Max(pi, pi)) > Max(x - 10**99, 0)), "
+            "(2 + x**0.5, True)), csc(10**9*E)/erfc(x))")
+    t0 = time.perf_counter()
+    try:
+        parse_activation(spec).breakpoints()
+    except ActivationError:
+        pass
+    assert time.perf_counter() - t0 < 3.0  # under 1 s idle; margin for a loaded box
+    a, b = sp.symbols("a b", real=True)
+    assert parse_activation("Abs(2*x - a - b)").breakpoints() == [a / 2 + b / 2]
+    assert parse_activation("Max(x, a*x)").breakpoints() == [0]
+
+
 def test_moderate_constants_accepted():
     assert parse_activation("x + exp(690)").expr == X + sp.exp(690)
     assert parse_activation("x*exp(-10**99)").expr == X * sp.exp(-10 ** 99)
