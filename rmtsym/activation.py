@@ -1329,10 +1329,37 @@ def _check_structure(expr) -> None:
 
 # ------------------------------------------------------------------ breakpoints
 
+def _freeze_constants(u):
+    """u with every composite x-free subexpression replaced by a Dummy, and the map back.
+
+    Expanding (log(3/7)**9 - 36*log(3/7)**7 + ...)**10 - x**2 multinomially takes
+    minutes; with the constant frozen the polynomial algebra in x stays trivial."""
+    back = {}
+    memo = {}
+
+    def walk(e):
+        if e in memo:
+            return memo[e]
+        if not e.has(X):
+            if e.is_Atom:
+                out = e
+            else:
+                out = sp.Dummy("c")
+                back[out] = e
+        elif e.is_Atom:
+            out = e
+        else:
+            out = e.func(*[walk(a) for a in e.args])
+        memo[e] = out
+        return out
+
+    return walk(u), back
+
+
 def _real_roots(u, params) -> list:
     """Exact real zeros in x of u (polynomial numerator); [] if none can be found exactly."""
-    u = sp.together(u)
-    num, _den = sp.fraction(u)
+    frozen, back = _freeze_constants(u)
+    num, _den = sp.fraction(sp.together(frozen))
     num = sp.expand(num)
     if not num.has(X):
         return []
@@ -1340,13 +1367,16 @@ def _real_roots(u, params) -> list:
         poly = sp.Poly(num, X)
     except sp.PolynomialError:
         return []
-    if poly.degree() > 8 and poly.free_symbols - {X}:
+    others = poly.free_symbols - {X}
+    if poly.degree() > 8 and others:
         return []
-    if not (poly.free_symbols - {X}):
+    if not others:
         if poly.degree() > 2 and all(c.is_Rational for c in poly.all_coeffs()):
             return list(sp.real_roots(poly))
         return [r for r in sp.roots(poly, cubics=False, quartics=False) if _is_real_number(r)]
-    roots = sp.roots(poly, cubics=False, quartics=False)
+    roots = [r.xreplace(back) for r in sp.roots(poly, cubics=False, quartics=False)]
+    if not any(s.free_symbols for s in roots) and back and not (others - set(back)):
+        return [r for r in roots if _is_real_number(r)]
     return [r for r in roots if r.is_real is not False and not r.has(sp.I)]
 
 
@@ -1365,7 +1395,8 @@ _INVERSES = {
 
 
 def _is_polynomial_zero_problem(u) -> bool:
-    num, _den = sp.fraction(sp.together(u))
+    frozen, _back = _freeze_constants(u)
+    num, _den = sp.fraction(sp.together(frozen))
     return bool(num.has(X) and sp.expand(num).is_polynomial(X))
 
 

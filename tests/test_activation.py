@@ -654,3 +654,20 @@ def test_fuzz_found_cases():
     # ActivationError, not a ValueError
     with pytest.raises(ActivationError):
         parse_activation("Max(leaky_relu(0.1, a), cot(Min(asinh(x), acosh(b) - cot(b))))")
+
+
+def test_fuzz_found_slow_paths():
+    # constants are frozen before polynomial algebra: expanding this 10th power of a
+    # 5-term constant multinomially took minutes in breakpoints()
+    act = parse_activation("Piecewise((exp(-x), Max(pi, x**2) > hermite(9, log(3/7))**10), (1, True))")
+    t0 = time.perf_counter()
+    bps = act.breakpoints()
+    assert time.perf_counter() - t0 < 1.0
+    assert -sp.sqrt(sp.pi) in bps and sp.sqrt(sp.pi) in bps
+    assert parse_activation("Abs(x**2 - log(2))").breakpoints() == [-sp.sqrt(sp.log(2)), sp.sqrt(sp.log(2))]
+    # sec(x**2) has ~800 poles in [-50, 50]: only the nearest are located and tested
+    for spec in ("sec(x**2)", "sec(b + x**2)"):
+        t0 = time.perf_counter()
+        with pytest.raises(ActivationError, match="pole"):
+            parse_activation(spec)
+        assert time.perf_counter() - t0 < 2.0
