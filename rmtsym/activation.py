@@ -1874,6 +1874,9 @@ def parse_activation(spec, params=None) -> Activation:
     if not isinstance(expr, sp.Expr):
         _fail("the activation must be an expression, not a condition")
     _check_structure(expr)
+    if not expr.has(X) and "X" in names:
+        _fail("the activation does not depend on x (the variable is lowercase x; "
+              "X is read as a parameter)")
     plist = tuple(names.values())
     _check_admissible(expr, plist)
     return Activation(expr, plist, source, name)

@@ -194,6 +194,11 @@ def test_params_strict_mode():
         parse_activation("x", params=5)
 
 
+def test_uppercase_variable_hint():
+    with pytest.raises(ActivationError, match="lowercase x"):
+        parse_activation("tanh(X)")
+
+
 def test_constants():
     assert parse_activation("e*x").expr == sp.E * X
     assert parse_activation("E*x").expr == sp.E * X
