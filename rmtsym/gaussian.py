@@ -111,6 +111,10 @@ class _NoClosedForm(Exception):
     """The exact rules do not apply to this integrand."""
 
 
+class _TimedOut(_NoClosedForm):
+    """A time limit was reached (not cached: a later call on a quieter machine may succeed)."""
+
+
 class _NeedCase(Exception):
     """The orientation of a kink depends on the sign of a parameter expression."""
 
@@ -151,7 +155,7 @@ def _time_limit(seconds):
     except _Timeout as exc:
         if exc.token is not token:
             raise
-        raise _NoClosedForm(f"time limit of {seconds:g} s reached") from None
+        raise _TimedOut(f"time limit of {seconds:g} s reached") from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old_handler)
@@ -432,6 +436,8 @@ def _integrate_fallback(term, lo, hi, v, deadline):
     try:
         with _time_limit(limit):
             res = sp.integrate(term * density, (X, lo, hi))
+    except _TimedOut:
+        raise _NoClosedForm("sympy.integrate ran out of its budget") from None
     finally:
         _INTEGRATE_BUDGET[0] -= time.monotonic() - t0
     if res.has(sp.Integral) or res.has(sp.oo, -sp.oo, sp.zoo, sp.nan) or isinstance(res, sp.Piecewise):
@@ -441,7 +447,7 @@ def _integrate_fallback(term, lo, hi, v, deadline):
 
 def _check_deadline(deadline):
     if deadline is not None and time.monotonic() > deadline:
-        raise _NoClosedForm("out of time")
+        raise _TimedOut("out of time")
 
 
 def _time_left(deadline):
@@ -1004,6 +1010,8 @@ class Expectation:
 
 
 _EXPECT_CACHE: dict = {}
+#: number of closed-form searches stopped by a time limit (their failures are not cached)
+_TIMEOUTS = [0]
 
 
 def clear_cache() -> None:
@@ -1034,6 +1042,9 @@ def _symbolic_expectation(expr, time_limit, simplify=True):
         if simplify:
             res = _simplify(res)
         out = (res, tuple(conditions))
+    except _TimedOut:
+        _TIMEOUTS[0] += 1
+        return (None, ())
     except _NoClosedForm:
         out = (None, ())
     _EXPECT_CACHE[key] = out
@@ -1386,6 +1397,7 @@ def _symbolic_moments(f, time_limit):
     key = sp.srepr(f)
     if key in _MOMENT_CACHE:
         return _MOMENT_CACHE[key]
+    timeouts_before = _TIMEOUTS[0]
     notes = []
     mean_e, c1 = _symbolic_expectation(f, time_limit)
     if mean_e is None:
@@ -1410,7 +1422,11 @@ def _symbolic_moments(f, time_limit):
     eta_e = _simplify(ef2_e - mean_e ** 2) if (ef2_e is not None and mean_e is not None) else None
     zeta_e = _simplify((exf_e / SIGMA) ** 2) if exf_e is not None else None
     out = (mean_e, eta_e, zeta_e, tuple(c1) + tuple(c2) + tuple(c3), tuple(notes))
-    _MOMENT_CACHE[key] = out
+    if _TIMEOUTS[0] == timeouts_before:
+        _MOMENT_CACHE[key] = out
+    else:
+        notes.append("a closed-form search hit its time limit (not cached; retried next call)")
+        out = out[:4] + (tuple(notes),)
     return out
 
 
