@@ -107,6 +107,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import warnings
 from fractions import Fraction
 from numbers import Number
 
@@ -562,6 +563,9 @@ class _Builder:
         if isinstance(v, bool) or v is None or v is Ellipsis:
             _fail(f"{v!r} is not allowed here")
         if isinstance(v, int):
+            seg = ast.get_source_segment(self.text, node) or ""
+            if not seg.replace("_", "").isdigit():
+                _fail(f"only decimal numbers are allowed, not {seg!r}")
             if v.bit_length() > MAX_BITS:
                 _fail("a number in the activation is too large (more than about 300 digits)")
             return sp.Integer(v)
@@ -728,7 +732,10 @@ def _parse_text(text: str, allowed) -> tuple:
     if "\n" in stripped or "\r" in stripped:
         _fail("the activation formula must be on one line")
     try:
-        tree = ast.parse(stripped, mode="eval")
+        with warnings.catch_warnings():
+            # "invalid decimal literal" & co. would otherwise reach the CLI's stderr
+            warnings.simplefilter("ignore")
+            tree = ast.parse(stripped, mode="eval")
     except SyntaxError as exc:
         msg = str(exc.msg) if getattr(exc, "msg", None) else "invalid syntax"
         _fail(f"the activation formula is not valid syntax ({msg})")
@@ -834,12 +841,38 @@ def _bad(v):
     return mpmath.isnan(v) or mpmath.isinf(v)
 
 
+_MP_CONSTANTS = {sp.pi: lambda: +mpmath.pi, sp.E: lambda: +mpmath.e,
+                 sp.EulerGamma: lambda: +mpmath.euler, sp.Catalan: lambda: +mpmath.catalan,
+                 sp.GoldenRatio: lambda: +mpmath.phi}
+_CONST_CACHE: dict = {}
+
+
 def _geval(expr, env):
     """Guarded mpmath value of a SymPy expression (see the comment above).
 
     ``env`` maps symbols to mpf values; the key ``"overflow"`` is set to True when a
-    value was replaced by inf because it was astronomically large.
+    value was replaced by inf because it was astronomically large.  Values of x-free
+    subexpressions are cached per precision (the checks evaluate f at ~1000 points).
     """
+    if expr.is_Symbol:
+        return env[expr]
+    if not expr.is_Atom and not expr.free_symbols:
+        key = (expr, mpmath.mp.prec)
+        hit = _CONST_CACHE.get(key)
+        if hit is None:
+            sub = {"overflow": False}
+            value = _geval_node(expr, sub)
+            hit = (value, sub["overflow"])
+            if len(_CONST_CACHE) > 4096:
+                _CONST_CACHE.clear()
+            _CONST_CACHE[key] = hit
+        if hit[1]:
+            env["overflow"] = True
+        return hit[0]
+    return _geval_node(expr, env)
+
+
+def _geval_node(expr, env):
     if expr.is_Symbol:
         return env[expr]
     if expr.is_Number:
@@ -853,6 +886,8 @@ def _geval(expr, env):
             return mpmath.nan
         raise _Undetermined()
     if expr.is_NumberSymbol:
+        if expr in _MP_CONSTANTS:
+            return _MP_CONSTANTS[expr]()
         return mpmath.mpf(sp.Float(expr, mpmath.mp.dps + 5)._mpf_)
     if isinstance(expr, sp.Add):
         total = mpmath.mpf(0)

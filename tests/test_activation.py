@@ -194,6 +194,13 @@ def test_params_strict_mode():
         parse_activation("x", params=5)
 
 
+def test_no_syntax_warning_escapes(recwarn):
+    for bad in ("1if x else 0", "1_x", "2j_", "0x_1*x"):
+        with pytest.raises(ActivationError):
+            parse_activation(bad)
+    assert not [w for w in recwarn if issubclass(w.category, SyntaxWarning)]
+
+
 def test_uppercase_variable_hint():
     with pytest.raises(ActivationError, match="lowercase x"):
         parse_activation("tanh(X)")
