@@ -533,13 +533,50 @@ def compare(result, law, tolerance: Optional[float] = None, kmax: int = 4, eta=N
         result=result, law=law)
 
 
+#: significant digits of η, ζ used to build the law in :func:`validate`
+LAW_DIGITS = 20
+
+
+def _pw_law(res, n0, n1, m, sigma_w, sigma_x, dps):
+    """The PW law for a resolved activation at the realised ratios n0/m, n0/n1.
+
+    η and ζ come from :func:`rmtsym.gaussian.gaussian_moments` and are passed to
+    :class:`rmtsym.law.PenningtonWorahLaw` as decimal strings of ``LAW_DIGITS`` significant
+    digits (exact rationals): the solver's algebra then stays rational, which is fast for
+    every activation (closed forms with π, √3, arcsin made the exact law very slow to build,
+    e.g. GELU), and 20 digits is far beyond what a Monte Carlo comparison resolves. The
+    ratios are the exact rationals n0/m and n0/n1 of the rounded sizes, so rounding
+    n1 = round(n0/ψ), m = round(n0/φ) adds no spurious bias.
+    """
+    import sympy as sp
+
+    from .gaussian import gaussian_moments
+    from .law import PenningtonWorahLaw
+
+    if res.activation is None:
+        raise ParameterError("validate needs an activation formula (or an explicit law) to "
+                             "build the Pennington-Worah law")
+    gm = gaussian_moments(res.activation, sigma_w=sigma_w, sigma_x=sigma_x, dps=max(int(dps), 25))
+
+    def text(c):
+        if float(c) == 0.0 and (c.is_exact or c.value == 0):
+            return "0"
+        return c.decimal(max(1, min(LAW_DIGITS, int(c.digits))))
+
+    eta, zeta = text(gm.eta), text(gm.zeta)
+    if gm.eta.is_exact and gm.zeta.is_exact and sp.simplify(gm.eta.exact - gm.zeta.exact) == 0:
+        zeta = eta  # linear f: keep η = ζ exactly (product of Wisharts)
+    return PenningtonWorahLaw(eta, zeta, sp.Rational(n0, m), sp.Rational(n0, n1), dps=dps)
+
+
 def validate(activation, phi, psi, n0, seeds=4, seed=0, sigma_w=1, sigma_x=1, entries="gaussian",
              law=None, tolerance: Optional[float] = None, kmax: int = 4, dps: int = 30,
              progress=None) -> ValidationReport:
     """Sample Pennington & Worah's M = YYᵀ/m and measure its distance to the PW law.
 
-    The law is :meth:`rmtsym.law.PenningtonWorahLaw.from_activation` (Pennington & Worah,
-    NeurIPS 2017: G(z) from the quartic Q, theory.md §1.4) unless one is given. The
+    The law is :class:`rmtsym.law.PenningtonWorahLaw` (Pennington & Worah, NeurIPS 2017:
+    G(z) from the quartic Q, theory.md §1.4) with η, ζ of the activation to 20 digits
+    at the realised ratios n0/m, n0/n1 (see ``_pw_law``), unless a law is given. The
     report holds the exact Kolmogorov and the Wasserstein-1 distances of the pooled
     eigenvalues, the edges, the outliers beyond a Tracy–Widom margin, the moments with
     standard errors against ``law.moment(k)``, the atoms with their empirical mass, and
@@ -551,17 +588,7 @@ def validate(activation, phi, psi, n0, seeds=4, seed=0, sigma_w=1, sigma_x=1, en
     res = resolve_activation(activation)
     n0_, n1, m = sample_sizes(phi, psi, n0)
     if law is None:
-        from .law import PenningtonWorahLaw
-
-        if res.activation is None:
-            raise ParameterError("validate needs an activation formula (or an explicit law) to "
-                                 "build the Pennington-Worah law")
-        # the law at the ratios actually realised by the rounded sizes (n0/m, n0/n1), so that
-        # rounding n1 = round(n0/ψ), m = round(n0/φ) adds no spurious bias
-        import sympy as sp
-
-        law = PenningtonWorahLaw.from_activation(res.activation, sp.Rational(n0_, m), sp.Rational(n0_, n1),
-                                                 sigma_w=sigma_w, sigma_x=sigma_x, dps=dps)
+        law = _pw_law(res, n0_, n1, m, sigma_w, sigma_x, dps)
     eta = getattr(law, "eta", None)
     zeta = getattr(law, "zeta", None)
     result = sample_eigenvalues(res, phi, psi, n0, seeds=seeds, seed=seed, sigma_w=sigma_w,
@@ -573,4 +600,4 @@ def validate(activation, phi, psi, n0, seeds=4, seed=0, sigma_w=1, sigma_x=1, en
 
 __all__ = ["moments", "moments_se", "moments_per_seed", "kolmogorov_distance", "wasserstein1",
            "edges", "outliers", "outlier_margin", "fit_inverse_n", "InverseNFit",
-           "moment_extrapolation", "default_tolerance", "ValidationReport", "compare", "validate"]
+           "moment_extrapolation", "default_tolerance", "ValidationReport", "compare", "validate", "LAW_DIGITS"]
