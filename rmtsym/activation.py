@@ -34,7 +34,13 @@ at most :data:`MAX_NODES` nodes and :data:`MAX_DEPTH` levels, numeric exponents 
 ``9**9**9**9`` and ``x**10**10**10`` are refused at once, not computed); one ``Max`` or
 ``Min`` takes at most :data:`MAX_LATTICE_ARGS` arguments, nested ones flattened (SymPy
 compares the arguments pairwise: a dozen quadratic ones take seconds), and a formula
-holds at most :data:`MAX_KINK_CALLS` Max/Min/Piecewise/relu-type pieces.
+holds at most :data:`MAX_KINK_CALLS` Max/Min/Piecewise/relu-type pieces.  Every constant
+subexpression (x- and parameter-free) is evaluated, while the tree is built, by a guarded
+evaluator and must be a real number of size at most :data:`MAX_CONSTANT` (10³⁰⁰), because
+SymPy's comparisons, ``Max``, ``sqrt``, ... call ``evalf`` on their numeric arguments and
+that hangs on numbers such as (7e/3)**(10**99); powers whose expansion would create
+integers of more than about 600 digits are refused too (SymPy may try to factor them).
+Integer literals must be decimal (no ``0x``/``0o``/``0b``).
 
 Parameters
 ----------
@@ -1194,10 +1200,22 @@ def _zeros_numeric(u, limit=60):
     change = np.nonzero(finite[:-1] & finite[1:] & (np.sign(vals[:-1]) * np.sign(vals[1:]) < 0))[0]
     # the zeros nearest to 0 first: sec(x**2) has ~800 in [-50, 50]
     change = sorted(change, key=lambda i: abs(_ZERO_GRID[i]))
-    for i in change[:limit]:
-        r = _bisect(u, mpmath.mpf(float(_ZERO_GRID[i])), mpmath.mpf(float(_ZERO_GRID[i + 1])))
-        if r is not None:
-            out.append(r)
+    # vectorised float64 bisection of all brackets at once (an mpmath bisection per root
+    # took seconds for large expressions); callers polish further where they need to
+    idx = np.asarray(change[:limit], dtype=int)
+    if idx.size:
+        lo, hi = _ZERO_GRID[idx].copy(), _ZERO_GRID[idx + 1].copy()
+        flo = vals[idx].copy()
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            fm = _np_values(fn, mid)
+            if fm is None:
+                break
+            left = np.sign(fm) == np.sign(flo)
+            lo = np.where(left, mid, lo)
+            flo = np.where(left, fm, flo)
+            hi = np.where(left, hi, mid)
+        out.extend(mpmath.mpf(float(v)) for v in (lo + hi) / 2)
     absv = np.where(finite, np.abs(vals), np.inf)
     mins = np.nonzero((absv[1:-1] <= absv[:-2]) & (absv[1:-1] <= absv[2:]) & (absv[1:-1] < 1e-2))[0]
     mins = sorted(mins, key=lambda i: abs(_ZERO_GRID[i + 1]))
