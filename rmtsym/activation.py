@@ -1231,23 +1231,6 @@ def _polish(u, x0):
         return x0
 
 
-def _bisect(u, a, b):
-    try:
-        fa = _real(_geval(u, {X: a}))
-        for _ in range(75):
-            m = (a + b) / 2
-            fm = _real(_geval(u, {X: m}))
-            if fm == 0:
-                return m
-            if (fm > 0) == (fa > 0):
-                a, fa = m, fm
-            else:
-                b = m
-        return (a + b) / 2
-    except (_NotReal, _Undetermined, ValueError, TypeError, ZeroDivisionError):
-        return None
-
-
 def _critical_functions(expr):
     """(poles, domain): expressions whose real zeros are candidate poles of f, and
     expressions whose zeros bound the real domain of a sqrt/log/asin/acos/acosh/atanh."""

@@ -678,7 +678,8 @@ def test_fuzz_found_slow_paths():
     assert -sp.sqrt(sp.pi) in bps and sp.sqrt(sp.pi) in bps
     assert parse_activation("Abs(x**2 - log(2))").breakpoints() == [-sp.sqrt(sp.log(2)), sp.sqrt(sp.log(2))]
     # sec(x**2) has ~800 poles in [-50, 50]: only the nearest are located and tested
-    for spec in ("sec(x**2)", "sec(b + x**2)"):
+    for spec in ("sec(x**2)", "sec(b + x**2)",
+                 "(E - 2)*b/hermite(11, cot(x - E) + sinh(Max(pi, a)))"):
         t0 = time.perf_counter()
         with pytest.raises(ActivationError, match="pole"):
             parse_activation(spec)
