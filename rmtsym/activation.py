@@ -1753,7 +1753,9 @@ class Activation:
 
         def f(xs):
             arr = np.asarray(xs, dtype=np.float64)
-            with np.errstate(over="ignore", under="ignore"):
+            # numpy.select evaluates every Piecewise branch everywhere (log(1 - x) for
+            # x > 1 in an unused branch): those warnings are noise for an admissible f
+            with np.errstate(all="ignore"):
                 out = raw(arr)
             out = np.asarray(out)
             if np.iscomplexobj(out):

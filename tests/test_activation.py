@@ -684,3 +684,9 @@ def test_fuzz_found_slow_paths():
         with pytest.raises(ActivationError, match="pole"):
             parse_activation(spec)
         assert time.perf_counter() - t0 < 2.0
+
+
+def test_numpy_function_unused_piecewise_branches_are_silent():
+    f = parse_activation("Piecewise((x, x > 0), (log(1 - x), True))").numpy_function()
+    with np.errstate(all="raise"):
+        np.testing.assert_allclose(f(np.array([-1.0, 2.0])), [math.log(2.0), 2.0])
