@@ -40,7 +40,10 @@ evaluator and must be a real number of size at most :data:`MAX_CONSTANT` (10³�
 SymPy's comparisons, ``Max``, ``sqrt``, ... call ``evalf`` on their numeric arguments and
 that hangs on numbers such as (7e/3)**(10**99); powers whose expansion would create
 integers of more than about 600 digits are refused too (SymPy may try to factor them).
-Integer literals must be decimal (no ``0x``/``0o``/``0b``).
+Integer literals must be decimal (no ``0x``/``0o``/``0b``).  The polynomial degree a
+formula builds up is bounded by :data:`MAX_DEGREE` before it is built (SymPy would
+combine ``((x**100)**100)**100`` into x**1000000; ``hermite(60, hermite(60))`` has degree
+3600).
 
 Parameters
 ----------
@@ -90,9 +93,9 @@ values; the activation is accepted if one sample passes, and re-checked by
 * f is real and finite at x = 0, ±0.5, ±1.3, ±3, ±7, ±2^k (k = 3…13), on a float64 scan
   of [−10, 10] with step 0.025 (suspicious points re-checked with mpmath), next to every
   real zero of the argument of sqrt/fractional powers, log, asin, acos, acosh, atanh
-  (so ``sqrt((x - 0.2)*(x - 0.3))`` is refused), and at every real zero in [−50, 50] of a
-  denominator, of cos inside tan/sec, of sin inside cot/csc and of the argument of
-  coth/csch (so ``1/(x - 0.3)``, ``1/(x**2 - 0.6*x + 0.09)``, ``tan(x)`` and
+  (so ``sqrt((x - 0.2)*(x - 0.3))`` is refused), and at the real zeros in [−50, 50]
+  nearest to 0 (up to 12 per function) of every denominator, of cos inside tan/sec, of
+  sin inside cot/csc and of the argument of coth/csch (so ``1/(x - 0.3)``, ``1/(x**2 - 0.6*x + 0.09)``, ``tan(x)`` and
   ``x/(exp(x) - 2)`` are refused).  f must be finite at *every* point: even integrable
   singularities such as log|x| or |x|^(−1/4) are refused, and so is a removable one
   written as 0/0 (``sin(x)/x`` is undefined at 0);
