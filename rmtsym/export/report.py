@@ -297,7 +297,8 @@ def _moment_value_rows(data: ReportData):
 
 def _tex_escape(text: str) -> str:
     rep = {"\\": r"\textbackslash{}", "_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#", "$": r"\$",
-           "{": r"\{", "}": r"\}", "^": r"\^{}", "~": r"\~{}"}
+           "{": r"\{", "}": r"\}", "^": r"\^{}", "~": r"\~{}",
+           "|": r"$|$", "<": r"$<$", ">": r"$>$"}
     return "".join(rep.get(ch, ch) for ch in str(text))
 
 
