@@ -382,6 +382,19 @@ def equation_latex(equation, lhs: Optional[str] = None, env: str = "align*",
     return align(lhs or "Q(G,z)", terms, rhs="0", env=env, width=width)
 
 
+def _params(*values):
+    """Numeric strings ("0.394", "1/2") become exact Rationals; anything else is kept."""
+    out = []
+    for v in values:
+        if isinstance(v, str):
+            try:
+                v = sp.Rational(v.strip())
+            except (TypeError, ValueError):
+                raise RmtsymError(f"not a number: {v!r}")
+        out.append(v)
+    return out
+
+
 def quartic_latex(eta=S.eta, zeta=S.zeta, phi=S.phi, psi=S.psi, env: str = "align*") -> str:
     r"""The PW quartic (theory.md §1.4), derived by :func:`rmtsym.pennington_worah.quartic`::
 
@@ -391,6 +404,7 @@ def quartic_latex(eta=S.eta, zeta=S.zeta, phi=S.phi, psi=S.psi, env: str = "alig
     With numeric parameters the coefficients are shown as decimals (8 digits).
     """
     from .. import pennington_worah as pw
+    eta, zeta, phi, psi = _params(eta, zeta, phi, psi)
     return equation_latex(pw.quartic(eta, zeta, phi, psi), env=env)
 
 
@@ -403,6 +417,7 @@ def special_case_latex(eta=S.eta, zeta=S.zeta, phi=S.phi, psi=S.psi, env: str = 
     text says that the quartic is irreducible (the reduced equation is Q itself).
     """
     from .. import pennington_worah as pw
+    eta, zeta, phi, psi = _params(eta, zeta, phi, psi)
     q = pw.quartic(eta, zeta, phi, psi)
     red = pw.reduced_equation(eta, zeta, phi, psi)
     case = pw.classify(eta, zeta, phi, psi)
@@ -438,6 +453,7 @@ def discriminant_latex(eta=S.eta, zeta=S.zeta, phi=S.phi, psi=S.psi, env: str = 
     removed; :func:`rmtsym.pennington_worah.edge_equation`) collected in z, each
     coefficient factored and long coefficients broken over several lines."""
     from .. import pennington_worah as pw
+    eta, zeta, phi, psi = _params(eta, zeta, phi, psi)
     edge = sp.expand(pw.edge_equation(eta, zeta, phi, psi))
     numeric = not (edge.free_symbols - {S.z})
     if numeric:
