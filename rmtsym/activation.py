@@ -227,6 +227,19 @@ class _StablePrinter(SciPyPrinter):
     # SymPy turns a Piecewise inside a condition into ITE, and NumPyPrinter then calls
     # simplify_logic on the condition, which can run for minutes (trigsimp/factor on
     # large integers, found by fuzzing); print conditions as they are, ITE as where().
+    # integers beyond 2**53 (10**99, 1e300 read exactly) would be Python ints in the
+    # generated code and turn numpy arrays into object arrays (ufunc TypeError, found by
+    # fuzzing): print them, and rationals built from them, as float literals
+    def _print_Integer(self, expr):
+        if abs(int(expr.p)) > 2 ** 53:
+            return repr(float(expr.p))
+        return super()._print_Integer(expr)
+
+    def _print_Rational(self, expr):
+        if abs(int(expr.p)) > 2 ** 53 or int(expr.q) > 2 ** 53:
+            return repr(float(expr))
+        return super()._print_Rational(expr)
+
     def _print_ITE(self, expr):
         c, a, b = (self._print(arg) for arg in expr.args)
         return "{}({}, {}, {})".format(self._module_format("numpy.where"), c, a, b)

@@ -474,6 +474,23 @@ def test_parameter_values_cannot_build_huge_numbers():
     assert parse_activation("a**(1/a)*tanh(x)").subs({"a": 2}).expr == sp.sqrt(2) * sp.tanh(X)
 
 
+@pytest.mark.parametrize("spec, want", [
+    # exact big integers in the generated numpy code made object arrays (fuzzing)
+    ("hard_tanh(Piecewise((1e-3, 7/3 > x), (1, True))*silu(1e300))", lambda v: np.ones_like(v)),
+    ("Piecewise((2, x > 1e-3), (1e300, True)) + 0.1", lambda v: np.where(v > 1e-3, 2.1, 1e300)),
+    ("tan(1) - x - acosh(1e300)", lambda v: np.tan(1) - v - np.arccosh(1e300)),
+    ("x*10**99/10**98 + x/3", lambda v: 10 * v + v / 3),
+    ("x*(10**20 + 1)/10**20", lambda v: v * (1 + 1e-20)),
+])
+def test_numpy_function_with_big_exact_numbers(spec, want):
+    act = parse_activation(spec)
+    xs = np.array([-1.0, 0.5, 2.0])
+    got = act.numpy_function()(xs)
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, want(xs), rtol=1e-13)
+    np.testing.assert_allclose([float(act.mpmath_function()(v)) for v in xs], want(xs), rtol=1e-13)
+
+
 def test_moderate_constants_accepted():
     assert parse_activation("x + exp(690)").expr == X + sp.exp(690)
     assert parse_activation("x*exp(-10**99)").expr == X * sp.exp(-10 ** 99)
