@@ -1,0 +1,83 @@
+"""The derivation scripts run in their fast mode and write their figures and notes.
+
+They are imported and called in-process (``main(argv)``), so the library is imported once;
+each writes into a temporary folder.
+"""
+import importlib.util
+import json
+import os
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DERIVATIONS = os.path.join(os.path.dirname(HERE), "derivations")
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(f"derivation_{name}", os.path.join(DERIVATIONS, f"{name}.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _run(name, tmp_path):
+    out = tmp_path / name
+    res = _load(name).main(["--fast", "--out", str(out)])
+    note = (out / "note.md").read_text(encoding="utf-8")
+    assert "FAST" in note
+    assert json.loads((out / "results.json").read_text())["fast"] is True
+    return out, res, note
+
+
+def test_spectra_fast(tmp_path):
+    out, res, note = _run("spectra", tmp_path)
+    assert (out / "spectra.png").stat().st_size > 10_000
+    mp = [v for k, v in res["activations"].items() if "ζ = 0" in k][0]
+    assert mp["case"] == "marchenko-pastur"
+    # the law of the ζ = 0 activation is the closed-form MP density (double-precision path)
+    assert mp["max_abs_diff_to_closed_form_mp"] < 1e-8
+    # n1 = 120: every Kolmogorov distance is a finite-size number, far from a wrong law (> 0.1)
+    assert all(v["ks"] < 0.06 for v in res["activations"].values())
+
+
+def test_memorization_fast(tmp_path):
+    out, res, note = _run("memorization", tmp_path)
+    assert (out / "memorization_gamma.png").exists() and (out / "memorization_ratio.png").exists()
+    assert res["monotone_in_zeta_over_eta"] is True
+    # reference values of theory.md §1.7 are rounded to 4 digits
+    assert res["reference_max_abs_diff"] < 1e-4
+    # n0 = 50: simulation within 25 % (finite-size O(1/n0) corrections at n1 = m = 100)
+    assert all(v["max_rel_diff"] < 0.25 for v in res["activations"].values())
+
+
+def test_layers_fast(tmp_path):
+    out, res, note = _run("layers", tmp_path)
+    assert (out / "layers_spectra.png").exists() and (out / "layers_variance.png").exists()
+    assert res["zeta0_max_abs_var_change_theory"] < 1e-12
+    tanh = res["activations"]["tanh"]["per_layer"]
+    assert tanh[-1]["var_theory"] > tanh[0]["var_theory"] + 0.5  # spreading
+    # n0 = 150, one network: second moments within 15 % (1/n corrections, one draw)
+    for act in res["activations"].values():
+        for lay in act["per_layer"]:
+            assert abs(lay["m2_sim"] - lay["m2_theory"]) < 0.15 * lay["m2_theory"]
+
+
+def test_activation_table_fast(tmp_path):
+    out, res, note = _run("activation_table", tmp_path)
+    assert res["max_abs_diff_to_reference"] < 1e-10
+    tex = (out / "activation_table.tex").read_text()
+    assert r"\frac{4 \sigma^{2}}{\pi \left(2 \sigma^{2} + 1\right)}" in tex  # ζ of erf
+    assert "numeric, 30 digits" in tex  # tanh has no closed form
+    from rmtsym.export import latex as L
+    if L.pdflatex_path() is None:
+        if os.environ.get("CI"):
+            pytest.fail("pdflatex is required in CI (texlive-latex-base)")
+        return
+    pdf, log = L.compile_pdf(tex, str(out), "compiled")
+    assert os.path.getsize(pdf) > 1000
+
+
+def test_finite_size_moments_fast(tmp_path):
+    out = tmp_path / "finite_size_moments"
+    _load("finite_size_moments").main(["--fast", "--out", str(out)])
+    assert (out / "note.md").exists() and (out / "results.json").exists()
