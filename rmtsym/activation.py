@@ -1896,10 +1896,40 @@ def _coerce_params(params):
     return out
 
 
+_SYMPY_FUNCTIONS = tuple({f for f in _UNARY.values() if isinstance(f, type)}
+                         | {sp.Max, sp.Min, sp.Piecewise})  # sqrt is a Pow
+_SYMPY_OTHER = (sp.Add, sp.Mul, sp.Pow, sp.Symbol, sp.Number, sp.NumberSymbol,
+                sp.Rel, sp.And, sp.Or, sp.Not, sp.logic.boolalg.BooleanAtom,
+                sp.logic.boolalg.ITE, sp.functions.elementary.piecewise.ExprCondPair)
+
+
+def _check_sympy_nodes(expr) -> None:
+    """A SymPy input may use only what the formula syntax can write (same functions):
+    rmtsym.gaussian and the numpy/mpmath evaluators rely on that whitelist."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _SYMPY_FUNCTIONS):
+            pass
+        elif isinstance(node, _SYMPY_OTHER):
+            if isinstance(node, sp.Number) and node.is_Rational:
+                _check_number(node)
+        else:
+            name = getattr(node.func, "__name__", type(node).__name__)
+            _fail(f"the SymPy function {name} is not supported in an activation "
+                  f"(supported: {', '.join(FUNCTIONS)})")
+        if (isinstance(node, sp.Expr) and not node.is_Rational and not node.free_symbols
+                and node.args):
+            _check_constant(node)
+            continue
+        stack.extend(node.args)
+
+
 def _from_sympy(expr, allowed):
     if not isinstance(expr, sp.Expr):
         _fail(f"the activation must be an expression in x, got {type(expr).__name__}")
     _check_structure(expr)
+    _check_sympy_nodes(expr)
     repl = {}
     params = {}
     for s in expr.free_symbols:

@@ -235,6 +235,19 @@ def test_sympy_input():
     assert parse_activation(same) is same
 
 
+def test_sympy_input_uses_the_same_function_whitelist():
+    px = sp.Symbol("x")
+    for bad in (sp.gamma(px), sp.zeta(px), sp.Function("f")(px), sp.besselj(0, px),
+                sp.floor(px), sp.Mod(px, 1), sp.sinc(px)):
+        with pytest.raises(ActivationError, match="is not supported"):
+            parse_activation(bad)
+    with pytest.raises(ActivationError, match="too large"):
+        parse_activation(px * sp.Integer(10) ** 400)
+    ok = parse_activation(sp.EulerGamma * sp.tanh(px) + sp.sqrt(2) * sp.erf(px / sp.sqrt(2)))
+    assert ok.expr.free_symbols == {X}
+    assert parse_activation(sp.hermite(3, px)).expr == 8 * X ** 3 - 12 * X
+
+
 def test_activation_object_protocol():
     act = parse_activation("relu")
     with pytest.raises(AttributeError):
