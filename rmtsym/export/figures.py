@@ -118,6 +118,9 @@ def plot_layer_spectra(rows: Sequence[dict], path: Optional[str] = None, dpi: in
                    edgecolor="#4a90c2", lw=0.3)
             ax.plot(lay["x"], lay["pdf"], color="#c0392b", lw=1.3)
             ax.set_ylim(0, 1.2 * max(h.max(), float(np.nanmax(lay["pdf"]))))
+            pdf = np.nan_to_num(np.asarray(lay["pdf"], dtype=float))
+            on = np.asarray(lay["x"], dtype=float)[pdf > 1e-3 * pdf.max()] if pdf.max() > 0 else [hi]
+            ax.set_xlim(0, 1.05 * max(float(np.max(on)), float(np.max(eig))))
             ax.set_title(f"{row['title']}: {lay['label']}", fontsize=8)
             ax.tick_params(labelsize=7)
     return _save(fig, path)
