@@ -302,3 +302,39 @@ def test_extrapolation_removes_the_polynomial_finite_size_bias():
           f"b = {m2['b']:.1f} ± {m2['b_se']:.1f}, law {m2['law']}")
     assert abs(m2["values"][-1] - m2["law"]) > 4 * m2["ses"][-1]
     assert abs(m2["z_score"]) < 4
+
+
+# --------------------------------------------------------------------------- figures
+def test_plot_with_atom_and_formats(tmp_path):
+    pytest.importorskip("matplotlib")
+    from rmtsym.export.plots import plot_spectrum
+
+    res = sample_eigenvalues(np.abs, 2, 0.5, 100, seeds=2)  # c = φ/ψ = 4: atom 3/4 at 0
+    law = MPLaw(res.n1 / res.m, 1 - 2 / math.pi)
+    fig = plot_spectrum(res, law, path=str(tmp_path / "abs.pdf"))
+    assert (tmp_path / "abs.pdf").read_bytes()[:5] == b"%PDF-"
+    ax = fig.axes[0]
+    labels = ax.get_legend_handles_labels()[1]
+    assert any("atom at 0: mass 0.75 (sample 0.75)" in s for s in labels)
+    title = ax.get_title()
+    assert "φ = 2" in title and "ψ = 1/2" in title and "n0 = 100" in title and "KS = " in title
+    # the histogram excludes the atom's zeros but is normalised by all eigenvalues: its area
+    # is the empirical continuous mass 1/4 (what the law's density integrates to)
+    area = sum(p.get_width() * p.get_height() for p in ax.patches)
+    assert area == pytest.approx(0.25, rel=1e-9)
+    plot_spectrum(res.pooled, path=str(tmp_path / "bare.svg"))  # no law: histogram only
+    assert (tmp_path / "bare.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_plot_errors(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    import sys
+
+    from rmtsym.errors import RmtsymError
+    from rmtsym.export import plots
+
+    with pytest.raises(ParameterError, match=".png"):
+        plots.plot_spectrum(np.ones(5), path=str(tmp_path / "x.gif"))
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
+    with pytest.raises(RmtsymError, match="pip install"):
+        plots.plot_spectrum(np.ones(5))
