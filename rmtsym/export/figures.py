@@ -77,7 +77,7 @@ def plot_spectra_grid(panels: Sequence[dict], path: Optional[str] = None, ncols:
         eig = np.asarray(p["eigenvalues"], dtype=float)
         total = p.get("total", eig.size)
         lo, hi = p.get("range", (float(np.min(p["x"])), float(np.max(p["x"]))))
-        nb = int(np.clip(2 * eig.size ** (1 / 3), 30, 100))
+        nb = int(np.clip(3 * eig.size ** (1 / 3), 30, 120))
         counts, edges = np.histogram(eig, bins=nb, range=(lo, hi))
         ax.bar(edges[:-1], counts / (total * np.diff(edges)), width=np.diff(edges), align="edge",
                color="#9ecae1", edgecolor="#4a90c2", lw=0.3, label="simulation")
