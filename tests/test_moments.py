@@ -56,9 +56,10 @@ def test_series_matches_reference_m1_to_m4():
 
 
 def test_series_rejects_bad_orders():
-    for bad in (0, -3, 1.5, "3", True, MAX_ORDER["series"] + 1):
+    for bad in (0, -3, 1.5, "3", True, None, MAX_ORDER["series"] + 1):
         with pytest.raises(ParameterError):
             series_moments(bad)
+    assert series_moments(np.int64(2)) == series_moments(2.0) == series_moments(2)
 
 
 @pytest.mark.parametrize("point", [(sp.Rational(13, 10), sp.Rational(7, 10), sp.Rational(2), sp.Rational(1, 2)),

@@ -1,6 +1,7 @@
 """Helpers shared by the three moment routes (argument checks and expression building)."""
 from __future__ import annotations
 
+import numbers
 from typing import Dict, Tuple
 
 import sympy as sp
@@ -14,7 +15,7 @@ Key = Tuple[int, int, int, int]
 
 def check_order(k, maximum: int, method: str) -> int:
     """Validate a moment order 1 ≤ k ≤ maximum and return it as an int."""
-    if isinstance(k, bool) or not isinstance(k, int) and not (
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) and not (
             isinstance(k, float) and float(k).is_integer()):
         raise ParameterError(f"the moment order must be a whole number, got {k!r}")
     k = int(k)
