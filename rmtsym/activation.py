@@ -49,10 +49,11 @@ Parameters
 ----------
 With ``params=None`` every other valid identifier (ASCII letters, digits and ``_``, not
 starting with ``_``) that is not a function, a constant or a shortcut becomes a free real
-parameter ``Symbol(name, real=True)``: ``Max(x, a*x)`` has the parameter ``a``.  This
-includes single letters such as ``y``: a second variable cannot be told from a
-parameter by its name, so pass ``params`` to be strict — then any other name is an error
-("unknown name 'y'; the variable is x and the parameters are a, b").  Names of functions
+parameter ``Symbol(name, real=True)``: ``Max(x, a*x)`` has the parameter ``a``.  Names
+that read as a second variable — ``y, z, t, u, v, w``, their capitals, ``x1``, ``x_2`` —
+are refused ("'y' looks like a second variable") unless declared in ``params``.  Pass
+``params`` to be strict — then any other name is an error ("unknown name 'b'; the
+variable is x and the parameters are a").  Names of functions
 and constants (``e``, ``E``, ``pi``, ``exp``, ...) are never parameters, and the names
 ``sigma, sigma_w, sigma_x, eta, zeta, phi, psi`` are reserved for the quantities rmtsym
 computes; ``I``, ``oo``, ``nan``, ``inf``, ``zoo`` are refused (no complex numbers or
@@ -487,6 +488,19 @@ def _kink_call_guard(tree) -> None:
               f"(at most {MAX_KINK_CALLS})")
 
 
+#: names that read as a second variable rather than a parameter (refused unless declared)
+_VARIABLE_LIKE = re.compile(r"^(?:[yztuvwXYZTUVW]|x_?\d+|x_\w+)$")
+
+
+def _refuse_second_variable(name: str) -> None:
+    """Refuse an undeclared name that reads as a second variable (y, z, t, X, x1, ...)."""
+    if _VARIABLE_LIKE.match(name):
+        hint = " (the variable is lowercase x)" if name == "X" else ""
+        _fail(f"{name!r} looks like a second variable; an activation is a function of x "
+              f"alone{hint} — if {name!r} is a parameter, declare it (params=[{name!r}], "
+              f"or --params {name} on the command line)")
+
+
 class _Builder:
     """Builds a SymPy expression from a whitelisted AST; never evaluates Python code."""
 
@@ -507,6 +521,7 @@ class _Builder:
         else:
             if not _IDENT.match(name) or len(name) > MAX_NAME:
                 _fail(f"{name!r} is not an allowed parameter name")
+            _refuse_second_variable(name)
             sym = sp.Symbol(name, real=True)
         self.params[name] = sym
         return sym
@@ -1943,6 +1958,8 @@ def _from_sympy(expr, allowed):
             _fail(f"unknown name {s.name!r}; the variable is x and the parameters are {listed}")
         if s.name in _RESERVED or s.name in _REFUSED or s.name in _KNOWN:
             _fail(f"{s.name!r} cannot be a parameter: it is a function, constant or reserved name")
+        if allowed is None:
+            _refuse_second_variable(s.name)
         sym = allowed[s.name] if allowed is not None else sp.Symbol(s.name, real=True)
         repl[s] = sym
         params[s.name] = sym
@@ -1994,9 +2011,6 @@ def parse_activation(spec, params=None) -> Activation:
     if not isinstance(expr, sp.Expr):
         _fail("the activation must be an expression, not a condition")
     _check_structure(expr)
-    if not expr.has(X) and "X" in names:
-        _fail("the activation does not depend on x (the variable is lowercase x; "
-              "X is read as a parameter)")
     plist = tuple(names.values())
     _check_admissible(expr, plist)
     return Activation(expr, plist, source, name)

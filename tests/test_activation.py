@@ -185,8 +185,16 @@ def test_params_strict_mode():
     with pytest.raises(ActivationError, match="unknown name 'a'"):
         parse_activation("leaky_relu", params=["s"])
     assert parse_activation("leaky_relu", params=["a"]).params == (sp.Symbol("a", real=True),)
-    # with params=None a second letter is a parameter (documented rule)
-    assert parse_activation("y + x").params == (sp.Symbol("y", real=True),)
+    # with params=None a name that reads as a second variable is refused; declared, it is a parameter
+    for second in ("y + x", "x*z", "tanh(t*x)", "X + 1", "x1 + x", "x_2*x"):
+        with pytest.raises(ActivationError, match="looks like a second variable"):
+            parse_activation(second)
+    assert parse_activation("y + x", params=["y"]).params == (sp.Symbol("y", real=True),)
+    x_sym = sp.Symbol("x")
+    with pytest.raises(ActivationError, match="looks like a second variable"):
+        parse_activation(x_sym + sp.Symbol("y"))
+    # other names are still free parameters
+    assert [p.name for p in parse_activation("Max(x, a*x) + b*tanh(alpha*x)").params] == ["a", "alpha", "b"]
     for bad in (["x"], ["exp"], ["e"], ["pi"], ["sigma"], ["_a"], ["1a"], [3]):
         with pytest.raises(ActivationError):
             parse_activation("x", params=bad)
