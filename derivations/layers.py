@@ -116,7 +116,9 @@ def main(argv=None):
     note += ["", f"The ζ = 0 activation keeps the Marchenko–Pastur law MP_{{1/φ}} in theory: the variance stays "
              f"at c = m/n = {mp_var:g} at every layer (max change {preserved:.1e}). In the simulation its "
              f"variance drifts by {100 * drift:+.1f} % over {L} layers, against {100 * tanh_growth:+.0f} % for tanh; "
-             "the drift is a finite-size effect that grows with depth and shrinks with n0 (compare the "
+             "the bulk stays on the MP density and the drift comes from a few outlier eigenvalues beyond the "
+             "edge (visible in the figure at the deeper layers): a finite-size effect that grows with depth and "
+             "shrinks with n0 (compare the "
              "`--fast` run at n0 = 150), consistent with O(1/n) corrections to Gaussian equivalence per layer. "
              "tanh spreads the spectrum layer after layer as the layer map predicts.", "",
              "![spectra through layers](layers_spectra.png)", "", "![variance against depth](layers_variance.png)"]
