@@ -264,6 +264,10 @@ def _atoms_text(data: ReportData, math_wrap) -> str:
         return "The law has no atom (" + math_wrap(r"n_1 \le m") + ", i.e. " + math_wrap(r"\psi \ge \varphi") + ")."
     parts = [math_wrap(f"\\delta_{{{L.number_latex(x0, 6)}}}") + " with mass " + math_wrap(L.number_latex(w, 12))
              for x0, w in data.atoms]
+    if data.case == "product-wishart":
+        return ("Atoms: " + ", ".join(parts) + ", the mass " + math_wrap(r"\max(0, 1 - \psi/\varphi, 1 - \psi)")
+                + " at 0 of a linear $f$, whose features have rank at most " + math_wrap(r"\min(n_0, m)")
+                + " (theory.md §1.4).")
     return ("Atoms: " + ", ".join(parts) + ", the mass " + math_wrap(r"\max(0, 1 - \psi/\varphi)")
             + " = " + math_wrap(r"\max(0, 1 - m/n_1)") + " at 0 of a nonlinear $f$ (theory.md §1.4).")
 
