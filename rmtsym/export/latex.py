@@ -433,7 +433,8 @@ def special_case_latex(eta=S.eta, zeta=S.zeta, phi=S.phi, psi=S.psi, env: str = 
     coft = latex(cof)
     if cof.is_Add:
         coft = f"\\left({coft}\\right)"
-    rows = [f"Q(G,z) &= {coft}\\cdot R(G,z), \\\\"]
+    prod = "R(G,z)" if cof == 1 else ("-R(G,z)" if cof == -1 else f"{coft}\\cdot R(G,z)")
+    rows = [f"Q(G,z) &= {prod}, \\\\"]
     lines = [f"\\begin{{{env}}}\n" + rows[0] + "\n" + align("R(G,z)", red_terms, rhs="0", env="X")
              .split("\n", 1)[1].rsplit("\n", 1)[0].replace("={}&", "&=") + f"\n\\end{{{env}}}"]
     if case == "marchenko-pastur":
