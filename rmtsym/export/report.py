@@ -311,7 +311,7 @@ def _tex_text(text: str) -> str:
     greek = {"η": r"$\eta$", "ζ": r"$\zeta$", "φ": r"$\varphi$", "ψ": r"$\psi$", "σ": r"$\sigma$",
              "γ": r"$\gamma$", "≤": r"$\le$", "≥": r"$\ge$", "→": r"$\to$", "–": "--", "—": "---",
              "·": r"$\cdot$", "§": r"\S{}", "√": r"$\surd$", "×": r"$\times$", "ᵀ": r"$^\top$"}
-    out = _tex_escape(text)
+    out = _tex_escape(text).replace("--", "-{}-")  # command-line options, not an en dash
     for k, v in greek.items():
         out = out.replace(k, v)
     return out
