@@ -121,3 +121,13 @@ def test_cli_errors(tmp_path, capsys):
     assert main(["report", "abs", "--phi", "1", "--psi", "1", "--output", str(tmp_path / "a.docx")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 2 and "Traceback" not in err
+
+
+def test_cli_sigma_scales(capsys):
+    # ReLU at σ = σw σx = 2: η = σ²(π−1)/(2π), ζ = σ²/4 (theory.md §6), and
+    # m2 = η²(1 + φ/ψ) + ζ²/ψ (theory.md §1.6) at φ = ψ = 1
+    assert main(["report", "relu", "--phi", "1", "--psi", "1", "--sigma-w", "2", "--gamma", "1", "--json"]) == 0
+    s = json.loads(capsys.readouterr().out)["summary"]
+    eta, zeta = 4 * (math.pi - 1) / (2 * math.pi), 1.0
+    assert abs(float(s["eta"]) - eta) < 1e-13 and abs(float(s["zeta"]) - zeta) < 1e-13
+    assert abs(float(s["moments"][1]) - (2 * eta**2 + zeta**2)) < 1e-12
