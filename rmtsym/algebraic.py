@@ -80,8 +80,9 @@ class SpectralEquation:
         return self.poly.as_expr().subs({G: g, z: zz})
 
     def _repr_latex_(self) -> str:
-        collected = sp.collect(self.poly.as_expr(), G)
-        return f"$${sp.latex(collected)} = 0$$"
+        from .export.latex import equation_repr_latex
+
+        return equation_repr_latex(self)
 
 
 # ---------------------------------------------------------------------------

@@ -1205,6 +1205,11 @@ class GaussianMoments:
     def sigma(self):
         return self.sigma_w * self.sigma_x
 
+    def _repr_latex_(self) -> str:
+        from .export.latex import gaussian_moments_repr_latex
+
+        return gaussian_moments_repr_latex(self)
+
     def as_json(self, dps: Optional[int] = None) -> dict:
         """A JSON-ready dict: decimal strings with ``dps`` significant digits, LaTeX, flags."""
         dps = self.dps if dps is None else dps
