@@ -1,0 +1,145 @@
+"""CLI for the applications: ``memorization``, ``propagate`` and ``design``.
+
+Argument parsing and output only; the mathematics is in :mod:`rmtsym.applications`.
+"""
+from __future__ import annotations
+
+import mpmath
+
+from . import add_json_flag, add_precision_flag, add_sigma_flags, parse_number_list
+from ..errors import ParameterError, RmtsymError
+from ..numbers import check_dps, decimal_string
+
+
+def _positive(text, name):
+    try:
+        v = mpmath.mpf(text)
+    except (ValueError, TypeError):
+        raise ParameterError(f"{name} must be a number, got {text!r}")
+    if not (mpmath.isfinite(v) and v > 0):
+        raise ParameterError(f"{name} must be a positive number, got {text}")
+    return str(text).strip()
+
+
+def _parse(spec):
+    from ..activation import parse_activation
+    return parse_activation(spec)
+
+
+# ----------------------------------------------------------------------------- memorization
+
+def _memorization(args):
+    from ..applications.memorization import memorization, simulate_train_loss
+
+    dps = check_dps(args.dps)
+    phi = _positive(args.phi, "phi")
+    psi = _positive(args.psi, "psi")
+    gammas = parse_number_list(args.gamma, "--gamma")
+    for g in gammas:
+        _positive(g, "gamma")
+    act = _parse(args.activation)
+    res = memorization(act, phi, psi, gammas, sigma_w=_positive(args.sigma_w, "sigma_w"),
+                       sigma_x=_positive(args.sigma_x, "sigma_x"), dps=dps)
+    out = {"activation": act.name}
+    out.update(res.as_json(dps))
+    out["formula"] = "E_train = 1 - phi/psi - (phi/psi) gamma^2 G'(-gamma)  (theory.md 1.7)"
+    if args.simulate:
+        if args.n0 is None:
+            raise ParameterError("--simulate needs --n0 (the input dimension of the simulation)")
+        if args.n0 < 2 or args.seeds < 2:
+            raise ParameterError("--simulate needs --n0 >= 2 and --seeds >= 2 (for an error bar)")
+        sim = simulate_train_loss(act, float(phi), float(psi), [float(g) for g in gammas], args.n0,
+                                  seeds=args.seeds, seed=args.seed, sigma_w=float(args.sigma_w),
+                                  sigma_x=float(args.sigma_x))
+        out["simulated"] = [decimal_string(v, 8) for v in sim.mean]
+        out["simulated_se"] = [decimal_string(v, 3) for v in sim.se]
+        out["simulation"] = dict(sim.sizes, seeds=args.seeds, method=sim.method)
+    return out
+
+
+# ----------------------------------------------------------------------------- propagate
+
+def _propagate(args):
+    from ..applications.propagation import propagate
+
+    dps = check_dps(args.dps)
+    phi = _positive(args.phi, "phi")
+    if args.layers < 1:
+        raise ParameterError(f"--layers must be at least 1, got {args.layers}")
+    if args.layers > 12:
+        raise ParameterError("--layers is limited to 12")
+    widths = psi = None
+    if args.widths is not None and args.psi is not None:
+        raise ParameterError("give either --widths or --psi, not both")
+    if args.widths is not None:
+        widths = [_positive(w, "width") for w in parse_number_list(args.widths, "--widths")]
+        if len(widths) == 1:
+            widths = widths * args.layers
+    if args.psi is not None:
+        psi = [_positive(p, "psi") for p in parse_number_list(args.psi, "--psi")]
+        if len(psi) == 1:
+            psi = psi * args.layers
+    act = _parse(args.activation)
+    prop = propagate(act, phi, args.layers, widths=widths, psi=psi,
+                     sigma_w=_positive(args.sigma_w, "sigma_w"), sigma_x=_positive(args.sigma_x, "sigma_x"),
+                     normalize=args.normalize, moments=4, dps=dps,
+                     max_algebraic_layers=min(args.layers, 2))
+    out = {"activation": act.name}
+    out.update(prop.as_json(digits=min(dps, 15), support=not args.no_support))
+    out["layer_map"] = "law(K_l) = MP_{m/n_l} [x] law(zeta_l K_{l-1}/kappa_{l-1} + (eta_l - zeta_l) I)  (theory.md 1.8)"
+    out["widths_convention"] = "--widths are n_l/n0; --psi are n0/n_l (default: equal widths)"
+    return out
+
+
+# ----------------------------------------------------------------------------- design
+
+def _design(args):
+    from ..applications.design import design_activation
+
+    dps = check_dps(args.dps)
+    res = design_activation(args.family, args.params, zeta_over_eta=args.zeta_over_eta,
+                            center=not args.no_center, normalize=not args.no_normalize,
+                            sigma=_positive(args.sigma, "sigma"), dps=dps)
+    return res.as_json(dps)
+
+
+def register(subparsers):
+    p = subparsers.add_parser("memorization", help="training loss of random-feature ridge regression "
+                              "on random targets, E_train(gamma) (PW 2017)")
+    p.add_argument("activation", help="activation formula in x, e.g. tanh(x) or relu")
+    p.add_argument("--phi", required=True, help="phi = n0/m")
+    p.add_argument("--psi", required=True, help="psi = n0/n1")
+    p.add_argument("--gamma", required=True, help="ridge parameters, comma-separated (g1,g2,...)")
+    add_sigma_flags(p)
+    add_precision_flag(p)
+    p.add_argument("--simulate", action="store_true", help="add Monte Carlo values (needs --n0)")
+    p.add_argument("--n0", type=int, default=None, help="input dimension of the simulation")
+    p.add_argument("--seeds", type=int, default=4, help="independent draws for the simulation (default 4)")
+    p.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
+    add_json_flag(p)
+    p.set_defaults(handler=_memorization)
+
+    p = subparsers.add_parser("propagate", help="spectrum of the data Gram matrix through L random layers")
+    p.add_argument("activation", help="activation formula in x")
+    p.add_argument("--phi", required=True, help="phi = n0/m")
+    p.add_argument("--layers", type=int, required=True, help="number of layers L")
+    p.add_argument("--widths", default=None, help="layer widths n_l/n0, comma-separated (one value: all layers)")
+    p.add_argument("--psi", default=None, help="psi_l = n0/n_l, comma-separated (one value: all layers)")
+    p.add_argument("--normalize", action="store_true", help="use (f - E f(Z))/sqrt(Var f(Z)) (eta = 1)")
+    p.add_argument("--no-support", action="store_true", help="skip the support computation (faster)")
+    add_sigma_flags(p)
+    add_precision_flag(p)
+    add_json_flag(p)
+    p.set_defaults(handler=_propagate)
+
+    p = subparsers.add_parser("design", help="solve a family of activations for zeta = 0 (or a target "
+                              "zeta/eta), centring and eta = 1")
+    p.add_argument("family", help='family with free parameters, e.g. "(1 - c*exp(-x**2/2))*erf(x)"')
+    p.add_argument("--params", required=True, help="names of the parameters to solve for, comma-separated")
+    p.add_argument("--zeta-over-eta", default="0", help="target zeta/eta in [0, 1) (default 0)")
+    p.add_argument("--sigma", default="1", help="pre-activation scale sigma = sigma_w sigma_x (default 1)")
+    p.add_argument("--no-center", action="store_true", help="do not require E f(sigma Z) = 0")
+    p.add_argument("--no-normalize", action="store_true", help="do not require eta = 1")
+    add_precision_flag(p)
+    add_json_flag(p)
+    p.set_defaults(handler=_design)
