@@ -638,7 +638,25 @@ class BranchSolver:
                     coeffs = coeffs[:-1]
                 # near an edge the roots coalesce: all roots at full precision, the one
                 # nearest the double-precision selection
-                allr, err = mpmath.polyroots(coeffs[::-1], maxsteps=800, extraprec=2 * prec, error=True)
+                try:
+                    allr, err = mpmath.polyroots(coeffs[::-1], maxsteps=800, extraprec=2 * prec, error=True)
+                except mpmath.libmp.NoConvergence:
+                    allr = None
+                if allr is None:
+                    # last resort: Newton from the double-precision selection in mpmath, with
+                    # the rigorous inclusion radius d·|p/p'| (the digits say what it is worth)
+                    g = mpmath.mpc(seed)
+                    radius = mpmath.inf
+                    for _ in range(100):
+                        step, radius = _root_radius(coeffs, g)
+                        if step is None:
+                            break
+                        g -= step
+                        if abs(step) <= eps * (1 + abs(g)):
+                            break
+                    step, radius = _root_radius(coeffs, g)
+                    out.append((g, max(radius, eps), "newton in mpmath (roots close together)"))
+                    continue
                 allr = [mpmath.mpc(r) for r in allr]
                 cands = ([r for r in allr if r.imag < 0] or allr) if need_lower_half else allr
                 g = min(cands, key=lambda r: abs(r - seed))

@@ -203,3 +203,21 @@ def test_kolmogorov_distance_against_simulation(f, eta, zeta, phi, psi):
     L = PenningtonWorahLaw(eta, zeta, phi, psi)
     ks = ks_distance(eig, L)
     assert ks < 0.01, ks
+
+
+@pytest.mark.parametrize("pars", [
+    (0.3942944904, 0.3668791644, 0.5, 0.5),   # tanh, c = 1: sharp peak near 0 (η − ζ small)
+    (0.3942944904, 0.3668791644, 2, 0.25),    # tanh, atom 7/8 and a narrow bulk
+    (1, 1, 1, 1),                             # product of square Wisharts: ρ ~ x^(-2/3) at 0
+])
+def test_hard_cases_mass_and_high_precision_cdf(pars):
+    """Adaptive panels: total mass 1 (cusp x^(-2/3): 1e-11), cdf double vs 30 digits."""
+    L = law(*pars)
+    tol = 1e-11 if pars == (1, 1, 1, 1) else 1e-12
+    assert abs(L.total_mass() - 1) < tol
+    assert L.moment_numeric(2) == pytest.approx(L.moment(2), rel=1e-10)
+    (a, b), = L.intervals()
+    xm = float(a + (b - a) / 7)
+    if pars != (1, 1, 1, 1):  # the x^(-2/3) cusp makes cdf_mp slow (known limitation)
+        c = L.cdf_mp(xm)
+        assert c.digits >= 25 and abs(float(c.value) - L.cdf(xm)) < 1e-11
