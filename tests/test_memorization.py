@@ -258,3 +258,34 @@ def test_simulation_within_one_percent(name, f, eta, zeta, phi, psi):
 
     sim = mem.simulate_train_loss(None, phi, psi, gam, n0, seeds=4, features=features)
     assert np.all(np.abs(sim.mean - theory) <= 0.01 * theory + 2 * sim.se), (name, sim.mean / theory - 1)
+
+
+def test_memorization_for_an_activation_uses_gaussian_moments():
+    res = mem.memorization("tanh(x)", "0.5", "0.5", ["0.01", "0.1"], dps=20)
+    direct = [mem.train_loss(TANH_ETA, TANH_ZETA, 0.5, 0.5, g, dps=20) for g in (0.01, 0.1)]
+    # η, ζ of tanh to 10 digits in the constants above: the loss agrees to ≈ 1e-9
+    for a, b in zip(res.train_loss, direct):
+        assert abs(float(a) - float(b)) < 1e-8
+    # linear activation: rank ≤ n0, so the γ → 0 limit is 1 − φ (theory.md §1.4 atom)
+    lin = mem.memorization("x", "0.5", "0.25", ["1e-6"], dps=20)
+    assert lin.limits["gamma_to_0"] == sp.Rational(1, 2)
+    assert abs(float(lin.train_loss[0]) - 0.5) < 1e-4
+
+
+def test_cli_memorization(capsys):
+    import json
+    from rmtsym.cli import main
+    code = main(["memorization", "tanh(x)", "--phi", "1", "--psi", "0.5", "--gamma", "0.01,1",
+                 "--simulate", "--n0", "120", "--seeds", "2", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert data["gamma"] == ["0.01", "1"] and len(data["train_loss"]) == 2
+    assert abs(float(data["train_loss"][1]) - 0.516119234560381) < 1e-12
+    assert data["limits"]["gamma_to_0_exact"] == "0"
+    assert len(data["simulated"]) == 2 and len(data["simulated_se"]) == 2
+    # n0 = 120: finite-size bias ≈ 5 % at γ = 0.01 (1/n0 scaling measured above), so 15 % here
+    assert abs(float(data["simulated"][0]) / float(data["train_loss"][0]) - 1) < 0.15
+    code = main(["memorization", "tanh(x)", "--phi", "1", "--psi", "0.5", "--gamma", "-1", "--json"])
+    assert code == 2 and "gamma" in capsys.readouterr().err
+    code = main(["memorization", "tanh(x)", "--phi", "1", "--psi", "0.5", "--gamma", "1", "--simulate"])
+    assert code == 2 and "--n0" in capsys.readouterr().err

@@ -198,6 +198,11 @@ def design_activation(family, params, zeta_over_eta=0, center: bool = True, norm
     from ..gaussian import gaussian_moments
 
     dps = check_dps(dps)
+    if not isinstance(zeta_over_eta, sp.Basic):
+        try:
+            mpmath.mpf(zeta_over_eta)
+        except (ValueError, TypeError):
+            raise ParameterError(f"the target zeta/eta must be a number, got {zeta_over_eta!r}")
     R = sp.nsimplify(zeta_over_eta, rational=True) if not isinstance(zeta_over_eta, sp.Basic) else zeta_over_eta
     if not R.is_number or R < 0:
         raise RmtsymError(f"the target zeta/eta = {zeta_over_eta} is impossible: zeta/eta lies in [0, 1]")
