@@ -28,7 +28,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
 
-from rmtsym.sampler import sample_eigenvalues, sample_gram_eigenvalues  # noqa: E402
+from rmtsym.sampler import (sample_eigenvalues, sample_features,  # noqa: E402
+                            sample_gram_eigenvalues)
 
 
 def _median_time(fn, repeats):
@@ -42,10 +43,32 @@ def _median_time(fn, repeats):
 
 def bench(n0, phi, psi, repeats, activation=np.tanh):
     n1, m = int(round(n0 / psi)), int(round(n0 / phi))
-    # sampler, one matrix per call (seeds=1 with distinct base seeds)
-    counter = iter(range(10 ** 6))
-    t_sampler = _median_time(lambda: sample_eigenvalues(activation, phi, psi, n0, seeds=1,
-                                                        seed=next(counter), center=0.0), repeats)
+
+    def bare(seed):
+        r = np.random.default_rng(seed)
+        Wb = r.standard_normal((n1, n0)) / math.sqrt(n0)
+        Xb = r.standard_normal((n0, m))
+        Yb = np.tanh(Wb @ Xb)
+        return np.linalg.eigvalsh(Yb @ Yb.T / m)
+
+    # sampler, bare pipeline and eigvalsh of the sampler's own M, interleaved in one loop so
+    # that load changes of a shared machine hit all three alike; medians over repeats
+    t_sampler, t_bare, t_eig = [], [], []
+    for i in range(repeats):
+        t = time.perf_counter()
+        sample_eigenvalues(activation, phi, psi, n0, seeds=1, seed=i, center=0.0)
+        t_sampler.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        bare(i)
+        t_bare.append(time.perf_counter() - t)
+        Y = sample_features(activation, phi, psi, n0, seed=i, center=0.0)
+        M = Y @ Y.T
+        M /= m
+        del Y
+        t = time.perf_counter()
+        np.linalg.eigvalsh(M)
+        t_eig.append(time.perf_counter() - t)
+        del M
 
     rng = np.random.default_rng(0)
     # the sampler's stages, by hand with the same operations
@@ -58,20 +81,9 @@ def bench(n0, phi, psi, repeats, activation=np.tanh):
     t_f = _median_time(lambda: np.tanh(Y, out=Y), repeats)
     t_gram_small = _median_time(lambda: (Y @ Y.T) if n1 <= m else (Y.T @ Y), repeats)
     t_stage = _median_time(lambda: sample_gram_eigenvalues(Y, normalization=m), repeats)
-
-    M = Y @ Y.T / m
-    t_eig = _median_time(lambda: np.linalg.eigvalsh(M), repeats)
-
-    def bare():
-        r = np.random.default_rng(1)
-        Wb = r.standard_normal((n1, n0)) / math.sqrt(n0)
-        Xb = r.standard_normal((n0, m))
-        Yb = np.tanh(Wb @ Xb)
-        return np.linalg.eigvalsh(Yb @ Yb.T / m)
-
-    t_bare = _median_time(bare, repeats)
-    return dict(n0=n0, n1=n1, m=m, sampler=t_sampler, eig=t_eig, bare=t_bare, rng=t_rng, wx=t_wx,
-                f=t_f, gram=t_gram_small, stage=t_stage)
+    med = statistics.median
+    return dict(n0=n0, n1=n1, m=m, sampler=med(t_sampler), eig=med(t_eig), bare=med(t_bare),
+                rng=t_rng, wx=t_wx, f=t_f, gram=t_gram_small, stage=t_stage)
 
 
 def main(argv=None):
@@ -84,7 +96,7 @@ def main(argv=None):
         repeats = args.repeats or 3
     else:
         cases = [(1000, 1, 1), (1500, 1, 1), (2000, 1, 1), (1000, 2, 0.5), (1000, 0.5, 2)]
-        repeats = args.repeats or 5
+        repeats = args.repeats or 7
     print(f"# rmtsym sampler benchmark — {platform.machine()}, {os.cpu_count()} CPUs, "
           f"numpy {np.__version__}, load average {os.getloadavg()[0]:.1f}, median of {repeats}")
     print("# times in seconds per matrix (tanh, float64)")
