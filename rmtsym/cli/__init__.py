@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import pkgutil
 import sys
 from typing import Callable, Optional, Sequence
@@ -120,11 +121,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"rmtsym: error: internal error ({type(exc).__name__}: {exc}); please report it",
               file=sys.stderr)
         return 2
-    if getattr(args, "json", False):
-        print(json.dumps(payload))
-    else:
-        text = payload.pop("_text", None) if isinstance(payload, dict) else None
-        print(text if text is not None else _text(payload))
+    try:
+        if getattr(args, "json", False):
+            print(json.dumps(payload))
+        else:
+            text = payload.pop("_text", None) if isinstance(payload, dict) else None
+            print(text if text is not None else _text(payload))
+        sys.stdout.flush()
+    except BrokenPipeError:  # output cut short (``rmtsym ... | head``): not an error
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:  # pragma: no cover
+            pass
     return 0
 
 
