@@ -1,0 +1,103 @@
+"""Tests of rmtsym.applications.signal_propagation (Schoenholz et al. 2017; theory.md §5.6).
+
+Three routes: closed forms (ReLU arc-cosine, erf arcsin, affine length maps) vs mpmath /
+2-D quadrature vs Monte Carlo of a wide random network.
+"""
+import math
+
+import mpmath
+import numpy as np
+import pytest
+
+from rmtsym.applications.signal_propagation import (
+    c_fixed_point, chi1, correlation_map, critical_sigma_w, integrals_for, length_fixed_point,
+    length_map, signal_propagation)
+from rmtsym.errors import RmtsymError
+
+
+def test_relu_fixed_point_closed_form():
+    # E relu(√q Z)² = q/2, so q* = σb²/(1 − σw²/2)
+    fp = length_fixed_point("relu", "1.2", "0.3", dps=20)
+    assert fp.q_star.method == "closed form"
+    with mpmath.workdps(30):
+        assert abs(fp.q_star.value - mpmath.mpf("0.09") / (1 - mpmath.mpf("1.44") / 2)) < 1e-19
+
+
+def test_relu_critical_point_and_divergence():
+    assert abs(critical_sigma_w("relu").value - mpmath.sqrt(2)) < 1e-10
+    r = signal_propagation("relu", "1.4142135623730950488016887", 0)
+    assert r.phase == "critical" and r.q_kind == "marginal"
+    with pytest.raises(RmtsymError):
+        length_fixed_point("relu", 1.6, 0.1)
+
+
+def test_tanh_critical_line_passes_sigma_w_one():
+    assert abs(critical_sigma_w("tanh", 0).value - 1) < 1e-12
+    r = signal_propagation("tanh", 0.9, 0)
+    assert r.q_star.value == 0 and r.phase == "ordered"
+
+
+def test_erf_closed_form_against_quadrature():
+    # the generic 2-D quadrature must reproduce the Williams arcsin kernel and its φ′ version
+    I = integrals_for("erf")
+    for q1, q2, c in [(0.8, 0.5, 0.3), (2.0, 2.0, -0.7), (0.3, 1.1, 0.5)]:
+        for der in (False, True):
+            num, err = I.pair_numeric(q1, q2, c, der)
+            assert abs(num - float(I.pair(q1, q2, c, der))) < 1e-12
+    I = integrals_for("relu")
+    for c in (0.1, 0.9, -0.5):
+        for der in (False, True):
+            assert abs(I.pair_numeric(1.3, 1.3, c * 1.3, der)[0] - float(I.pair(1.3, 1.3, c * 1.3, der))) < 1e-12
+
+
+def test_chi1_tanh_quadrature_vs_numpy():
+    fp = length_fixed_point("tanh", 1.5, 0.1, dps=15)
+    q = float(fp.q_star.value)
+    # fixed point equation checked by an independent numpy Gauss–Hermite rule
+    z, w = np.polynomial.hermite_e.hermegauss(200)
+    w = w / w.sum()
+    assert abs(1.5 ** 2 * np.sum(w * np.tanh(math.sqrt(q) * z) ** 2) + 0.01 - q) < 1e-12
+    ch = chi1("tanh", fp.q_star.value, 1.5, 15)
+    assert abs(float(ch.value) - 2.25 * np.sum(w / np.cosh(math.sqrt(q) * z) ** 4)) < 1e-12
+
+
+def test_length_slope_matches_finite_difference():
+    I = integrals_for("hard_tanh")
+    with mpmath.workdps(30):
+        q, h = mpmath.mpf("0.7"), mpmath.mpf("1e-10")
+        fd = (I.second_moment(q + h) - I.second_moment(q - h)) / (2 * h)
+        assert abs(I.length_slope(q) - fd) < 1e-15
+
+
+def test_chaotic_phase_c_star_is_fixed_point():
+    r = signal_propagation("erf", 2.0, 0.2)
+    assert r.phase == "chaotic" and 0 < r.c_star.value < 1
+    c = correlation_map("erf", r.c_star.value, r.q_star.value, 2.0, 0.2)
+    assert abs(c - r.c_star.value) < 1e-10
+    assert r.xi_c > r.xi_q  # the correlation depth scale is the longer one near criticality
+
+
+def _simulate(act, sw, sb, width, depth, rng, cos=0.3):
+    x1 = rng.standard_normal(width)
+    x2 = cos * x1 + math.sqrt(1 - cos ** 2) * rng.standard_normal(width)
+    x1 *= 1 / math.sqrt(np.mean(x1 ** 2))
+    x2 *= 1 / math.sqrt(np.mean(x2 ** 2))
+    h = np.stack([x1, x2], 1)
+    for _ in range(depth):
+        W = rng.standard_normal((width, width)) * sw / math.sqrt(width)
+        h = W @ (act(h) if _ else h) + sb * rng.standard_normal((width, 1))
+    return h
+
+
+def test_monte_carlo_wide_network_tanh():
+    # width 1500, depth 8: the empirical q^l and correlation track the maps; the MC error
+    # of a mean of 1500 squared Gaussians is ~ q√(2/1500) ≈ 4 %, we allow 4σ-ish (12 %)
+    rng = np.random.default_rng(1)
+    sw, sb, depth = 1.5, 0.1, 8
+    h = _simulate(np.tanh, sw, sb, 1500, depth, rng)
+    q_emp = np.mean(h ** 2, 0)
+    fp = float(length_fixed_point("tanh", sw, sb).q_star.value)
+    assert np.all(np.abs(q_emp - fp) < 0.12 * fp)
+    r = signal_propagation("tanh", sw, sb)
+    c_emp = np.mean(h[:, 0] * h[:, 1]) / math.sqrt(q_emp[0] * q_emp[1])
+    assert abs(c_emp - float(r.c_star.value)) < 0.1
