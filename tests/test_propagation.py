@@ -294,8 +294,11 @@ def test_cli_propagate(capsys):
 @pytest.mark.slow
 @pytest.mark.parametrize("name,expr", [("tanh", TANH), ("relu", RELU), ("f1", F1)])
 def test_moments_against_simulation_depth_five(name, expr):
-    # L = 5, n0 = n_l = 800, m = 1600, 6 seeds: tolerance (1.5 % · k · L/3) + 3 se for m_k, k ≤ 3
-    # (the error grows slowly with depth, theory.md §1.8: 0.3–2 % over three layers at n ≈ 1000)
+    # L = 5, n0 = n_l = 800, m = 1600, 6 seeds: tolerance (1.5 % · k · L/3) + 3 se for m_k, k ≤ 3.
+    # Measured deviations at L = 5: tanh and f1 below 1 %; ReLU +1.2 % (m1), +5.4 % (m2), +12 % (m3).
+    # The ReLU error is finite-size, not a bias of the layer map: m2(K_5) is off by +18 %, +8.5 %,
+    # +2.6 % at n0 = 200, 400, 1200 (≈ 1/n0, with a constant growing with depth; the top
+    # eigenvalue of K_5 separates from the bulk at small n), so the tolerance grows with k and L.
     phi = sp.Rational(1, 2)
     layers = pr.build_layers(expr, phi, 5, normalize=True, dps=20)
     theory = np.array([[float(v) for v in row] for row in pr.series_layer_moments(phi, layers, 4, dps=20)])
