@@ -394,14 +394,42 @@ def moments_at_infinity(eq: SpectralEquation, k: int) -> List[sp.Expr]:
     return [sp.factor(dom.to_sympy(v)) if not dom.to_sympy(v).is_number else dom.to_sympy(v) for v in y[1:]]
 
 
+def generic_numbers(expr: sp.Expr):
+    """Replace the irrational exact numbers of an expression by indeterminates.
+
+    Exact coefficients built from π, √3, asin(1/3), e^{1/2}, ... put SymPy's polynomial
+    algebra in its slow expression domain (the GELU law's discriminant took minutes).
+    Over Q(a1, ..., ak) the same resultants and gcds take milliseconds; substituting the
+    numbers back afterwards is exact for every identity that holds generically, which is
+    all that discriminants, square-free parts and contents need.
+
+    Returns
+    -------
+    (generic_expr, back) : (sympy.Expr, dict)
+        ``back`` maps each indeterminate to the number it stands for
+        (``generic_expr.xreplace(back) == expr``).
+    """
+    found = set()
+    for node in sp.preorder_traversal(expr):
+        if node.is_number and not node.is_Rational and (
+                isinstance(node, (sp.NumberSymbol, sp.Function))
+                or (node.is_Pow and not node.exp.is_Integer)):
+            found.add(node)
+    stand_in = {a: sp.Dummy(f"a{i}") for i, a in enumerate(sorted(found, key=sp.default_sort_key))}
+    return expr.xreplace(stand_in), {d: a for a, d in stand_in.items()}
+
+
 def discriminant(eq: SpectralEquation) -> sp.Expr:
     """The discriminant of Q(G, z) in G: a polynomial in z (and the parameters).
 
     Disc_G Q = (−1)^{d(d−1)/2} Res_G(Q, ∂_G Q)/a_d(z), d = deg_G Q. Its real zeros are
     the branch points of G on the real axis: the support edges are among them (with
-    the zeros of the leading coefficient a_d, which locate atoms).
+    the zeros of the leading coefficient a_d, which locate atoms). Irrational exact
+    coefficients are handled through :func:`generic_numbers`.
     """
-    return sp.expand(sp.Poly(eq.poly.as_expr(), G).discriminant())
+    generic, back = generic_numbers(eq.poly.as_expr())
+    disc = sp.Poly(generic, G).discriminant()
+    return sp.expand(disc.xreplace(back)) if back else sp.expand(disc)
 
 
 def leading_coefficient(eq: SpectralEquation) -> sp.Expr:

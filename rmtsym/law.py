@@ -30,7 +30,7 @@ import numpy as np
 import sympy as sp
 from numpy.polynomial import chebyshev as C
 
-from .algebraic import SpectralEquation
+from .algebraic import SpectralEquation, generic_numbers
 from .errors import ParameterError, RmtsymError
 from .numbers import Certified, check_dps, decimal_string
 from .solver import GUARD, BranchSolver
@@ -502,6 +502,32 @@ def _exact_from(value, name: str):
     return val, digits
 
 
+#: at most this many distinct irrational constants (π, √2, e^{-1}, ...) in η, ζ are kept exact
+MAX_EXACT_CONSTANTS = 1
+
+
+def _equation_parameters(eta_value, zeta_value, dps: int):
+    """η, ζ as they enter the equation: exact, or rounded when exact algebra is too slow.
+
+    A closed form such as ELU's η holds e^{1/2}, erfc(1/√2), erfc(√2), √π, √2: SymPy's
+    square-free parts and discriminants over that many transcendental constants take
+    minutes. Beyond :data:`MAX_EXACT_CONSTANTS` of them, η and ζ are rounded to
+    max(dps, 30) + 30 significant digits — far below any digit the law reports — keeping
+    ζ = 0 and η = ζ exactly. Returns (η, ζ, digits kept or None when exact).
+    """
+    constants = generic_numbers(sp.Add(eta_value, zeta_value, evaluate=False))[1]
+    if len(constants) <= MAX_EXACT_CONSTANTS:
+        return eta_value, zeta_value, None
+    digits = max(dps, 30) + 30
+
+    def rounded(v):
+        return sp.Rational(decimal_string(v, digits)) if v != 0 else sp.Integer(0)
+
+    e_r = rounded(eta_value)
+    z_r = e_r if sp.simplify(eta_value - zeta_value) == 0 else rounded(zeta_value)
+    return e_r, z_r, digits
+
+
 class PenningtonWorahLaw(SpectralLaw):
     """The Pennington–Worah law of the spectrum of M = YYᵀ/m, Y = f(WX).
 
@@ -551,14 +577,21 @@ class PenningtonWorahLaw(SpectralLaw):
         if not e > 0:
             raise ParameterError("eta must be positive (eta = 0 means a constant activation and M = 0)")
         self.eta, self.zeta, self.phi, self.psi = e, zt, ph, ps
-        equation = pw.quartic(e, zt, ph, ps)
+        e_eq, zt_eq, rounded = _equation_parameters(e, zt, dps)
+        equation = pw.quartic(e_eq, zt_eq, ph, ps)
         super().__init__(equation, dps=dps, name="Pennington-Worah")
         if digits:
             self.parameter_digits = min(digits)
             self.notes.append(f"eta, zeta known numerically to {self.parameter_digits} digits; "
                               "results carry at most that many digits minus one")
+        if rounded:
+            known = getattr(self, "parameter_digits", None)
+            self.parameter_digits = rounded if known is None else min(known, rounded)
+            self.notes.append(f"eta, zeta are exact closed forms; the equation uses them rounded to "
+                              f"{rounded} digits (SymPy's algebra over their many transcendental "
+                              "constants is too slow); results carry at most that many digits minus one")
         try:
-            self.case = pw.classify(e, zt, ph, ps)
+            self.case = pw.classify(e_eq, zt_eq, ph, ps)
         except Exception:  # classification is informative only
             self.case = "marchenko-pastur" if zt == 0 else ("product-wishart" if sp.simplify(e - zt) == 0 else "general")
 

@@ -38,7 +38,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .algebraic import SpectralEquation
+from .algebraic import SpectralEquation, generic_numbers
 from .errors import ParameterError, RmtsymError
 from .numbers import Certified, check_dps
 from .symbols import G, z
@@ -48,8 +48,17 @@ GUARD = 10
 
 
 def _clean_poly(equation: SpectralEquation) -> sp.Poly:
-    """Square-free part of Q without factors depending on z only."""
-    poly = sp.Poly(equation.poly.as_expr(), G, z)
+    """Square-free part of Q without factors depending on z only.
+
+    Irrational exact coefficients (η of GELU holds π and √3) are replaced by
+    indeterminates (:func:`~rmtsym.algebraic.generic_numbers`), so that the gcd
+    computations run over Q(a1, ..., ak) rather than SymPy's slow expression domain
+    (minutes for GELU), and substituted back at the end.
+    A factor that exists only at the special values is a non-generic coincidence the
+    solver does not need: it only drops repeated factors and factors free of G.
+    """
+    generic, back = generic_numbers(equation.poly.as_expr())
+    poly = sp.Poly(generic, G, z)
     if poly.is_zero or poly.degree(G) < 1:
         raise ParameterError("the spectral equation must depend on G")
     try:
@@ -66,6 +75,8 @@ def _clean_poly(equation: SpectralEquation) -> sp.Poly:
             poly = sp.Poly(sp.cancel(poly.as_expr() / content.as_expr()), G, z)
     except Exception:  # pragma: no cover
         pass
+    if back:
+        poly = sp.Poly(sp.expand(poly.as_expr().xreplace(back)), G, z)
     return poly
 
 

@@ -221,3 +221,27 @@ def test_hard_cases_mass_and_high_precision_cdf(pars):
     if pars != (1, 1, 1, 1):  # the x^(-2/3) cusp makes cdf_mp slow (known limitation)
         c = L.cdf_mp(xm)
         assert c.digits >= 25 and abs(float(c.value) - L.cdf(xm)) < 1e-11
+
+
+# --- exact closed forms with many transcendental constants (lead's regression tests) ---------
+
+@pytest.mark.parametrize("act", ["gelu", "elu", "sin"])
+def test_closed_forms_with_many_constants_build_fast_and_agree_with_rationals(act):
+    """GELU's, ELU's and sin's exact η, ζ (π, √3, e^{1/2}, erfc(1/√2), e^{-1}...) once made the
+    solver's exact algebra take minutes. The law must build in seconds and agree with a law
+    built independently from 40-digit decimal η, ζ (quadrature-free: evaluated closed forms)."""
+    import time
+    from rmtsym.gaussian import gaussian_moments
+    from rmtsym.symbols import sigma
+
+    t0 = time.perf_counter()
+    law = PenningtonWorahLaw.from_activation(act, 2, 0.5)
+    assert time.perf_counter() - t0 < 60  # was > 300 s before the fix
+    gm = gaussian_moments(act)
+    e40 = sp.N(gm.eta_expr.subs(sigma, 1), 40)
+    z40 = sp.N(gm.zeta_expr.subs(sigma, 1), 40)
+    ref = PenningtonWorahLaw(str(e40), str(z40), 2, "0.5")
+    xs = np.array([0.5, 1.0, 2.0])
+    assert np.allclose(law.pdf(xs), ref.pdf(xs), rtol=1e-12, atol=1e-14)
+    assert abs(float(law.pdf_mp(1.0, dps=30).value) - float(ref.pdf_mp(1.0, dps=30).value)) < 1e-14
+    assert law.eta == sp.sympify(gm.eta_expr).subs(sigma, 1)  # the law still reports the exact η
