@@ -54,7 +54,9 @@ def _common(law, dps):
 
 
 def handle_spectrum(args) -> dict:
-    from ..symbols import G
+    from ..export.latex import collected_terms
+    from ..pennington_worah import quartic
+    from ..symbols import G, z
 
     law = _law(args)
     dps = law.dps
@@ -64,8 +66,15 @@ def handle_spectrum(args) -> dict:
     out["support"] = [[_number(a, digits), _number(b, digits)] for a, b in law.intervals()]
     out["atoms"] = [[_number(x0, digits), _number(m, digits)] for x0, m in law.atoms()]
     out["moments"] = {f"m{k}": law.moment_mp(k, dps).decimal(digits) for k in range(1, 7)}
-    out["equation"] = str(law.equation.expr)
-    out["equation_latex"] = sp.latex(sp.collect(law.equation.expr, G)) + " = 0"
+    expr = law.equation.expr
+    if law.parameter_digits is not None:
+        # eta, zeta carried at finite precision: show the coefficients as decimals of the
+        # digits they have, not as the 60-digit fractions the solver works with
+        expr = sp.N(expr, digits)
+    out["equation"] = str(expr)
+    terms = collected_terms(expr, G, z)  # collected in G, factored coefficients
+    out["equation_latex"] = " ".join(terms).lstrip("+ ") + " = 0"
+    out["equation_symbolic"] = str(quartic().expr)
     return out
 
 
