@@ -135,3 +135,19 @@ def test_snippets_compile_without_overfull_boxes(all_snippets, tmp_path):
     assert os.path.getsize(pdf) > 1000
     # a few pt of overfull is invisible; anything larger means a line runs into the margin
     assert max(L.overfull_boxes(log), default=0.0) < 5.0, L.overfull_boxes(log)
+
+
+def test_long_closed_forms_are_broken_into_lines():
+    """GELU's η closed form ran off the page in the report: it must be broken into lines
+    of bounded width, with the value on its own line (lead's regression test)."""
+    from rmtsym.export.latex import LINE_WIDTH, gaussian_moments_latex, visible_width
+    from rmtsym.gaussian import gaussian_moments
+
+    tex = gaussian_moments_latex(gaussian_moments("gelu"))
+    rows = [r for r in tex.split("\\\\") if "begin" not in r or "&" in r]
+    eta_rows = tex.split(r"\eta = \operatorname{Var} f(\sigma Z)")[1].split(r"\zeta =")[0].split("\\\\")
+    assert len([r for r in eta_rows if r.strip()]) >= 3  # broken closed form + value line
+    for row in rows:
+        rhs = row.split("&", 1)[-1]
+        assert visible_width(rhs) <= LINE_WIDTH + 25, rhs
+    assert r"\approx 0.345644011024351" in tex

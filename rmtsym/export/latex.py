@@ -315,9 +315,17 @@ def gaussian_moments_rows(gm, digits: int = 15) -> List[Tuple[str, str]]:
                                    (r"\eta = \operatorname{Var} f(\sigma Z)", gm.eta_expr, gm.eta, "eta"),
                                    (r"\zeta = \bigl(\mathbb{E}[Z f(\sigma Z)]\bigr)^2", gm.zeta_expr, gm.zeta, "zeta")):
         rhs = ""
+        continuation = []
         if expr is not None:
             e = sp.sympify(expr)
             rhs = "= " + latex(sp.factor(e) if not e.is_number else e)
+            if visible_width(rhs) > LINE_WIDTH + 10 and not e.is_number:
+                # too wide for the page (GELU's η): the expanded sum, broken into lines
+                terms = [latex(sp.factor(term)) for term in sp.Add.make_args(sp.expand(e))]
+                terms = [t if t.startswith("-") else "+ " + t for t in terms]
+                lines = _group_lines(terms, LINE_WIDTH, first_extra=visible_width(sym))
+                rhs = "= " + _strip_plus(lines[0])
+                continuation = [("", r"\quad " + line) for line in lines[1:]]
         if cert is not None:
             value = certified_latex(cert, digits, note=expr is None)
             if expr is not None and sp.sympify(expr).is_number and sp.sympify(expr).is_Rational:
@@ -327,7 +335,13 @@ def gaussian_moments_rows(gm, digits: int = 15) -> List[Tuple[str, str]]:
                 rhs = f"{rhs} {rel} {value}" if rhs else f"\\approx {value}"
         if not rhs:
             rhs = r"\ \text{(no closed form; symbolic parameters)}"
+        if continuation and cert is not None:
+            # the value goes on its own line after the broken closed form
+            head, _, value_part = rhs.rpartition(" \\approx ")
+            rhs = head
+            continuation.append(("", "\\approx " + value_part))
         rows.append((sym, rhs))
+        rows.extend(continuation)
     return rows
 
 
