@@ -150,6 +150,9 @@ class GaussianIntegrals:
         return self._closed[which]
 
     def _eval_closed(self, expr, q):
+        if q == 0:
+            lim = sp.limit(expr, S.sigma, 0, "+")
+            return mpmath.mpf(sp.Float(sp.N(lim, mpmath.mp.dps + 5), mpmath.mp.dps + 5)._mpf_)
         val = sp.N(expr.subs(S.sigma, sp.sqrt(sp.Float(q, mpmath.mp.dps + 10))), mpmath.mp.dps + 5)
         re, _ = val.as_real_imag()
         return mpmath.mpf(sp.Float(re, mpmath.mp.dps + 5)._mpf_)
@@ -385,7 +388,7 @@ def length_fixed_point(activation, sigma_w=1, sigma_b=0, q0=1, dps: int = 20,
         with mpmath.workdps(dps + 15):
             A = sw2 * mpmath.mpf(sp.Float(a, dps + 15)._mpf_)
             B = sw2 * mpmath.mpf(sp.Float(b, dps + 15)._mpf_) + sb2
-            if abs(A - 1) < mpmath.mpf(10) ** (-dps):
+            if abs(A - 1) < max(mpmath.mpf(10) ** (-dps), mpmath.mpf("1e-14")):  # float input
                 if B == 0:
                     return LengthFixedPoint(Certified(q0v, dps, "closed form"), "marginal", 0,
                                             "σw² E φ² = q: every length is a fixed point; q* = q⁰")

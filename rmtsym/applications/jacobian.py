@@ -1,0 +1,289 @@
+"""Spectra of input–output Jacobians of deep random networks.
+
+Pennington, Schoenholz & Ganguli, "Resurrecting the sigmoid ..." (NeurIPS 2017, arXiv:1711.04735);
+Pastur (2020, arXiv:2001.06188), Pastur & Slavin (arXiv:2011.11439), Pastur (orthogonal case,
+arXiv:2201.04543); theory.md §4 and §5.4.
+
+J_L = D^L W^L ⋯ D^1 W^1, W^l of iid N(0, σw²/n) entries (or σw × Haar-orthogonal), equal
+widths n, D^l = diag φ′(h^l); in the mean field every layer sits at the fixed point q* of
+the length map (:mod:`rmtsym.applications.signal_propagation`). The limit law of M_L = J_L J_Lᵀ is
+
+    ν_{M_L} = ⊠_l ( ν_{D_l²} ⊠ ν_{W_lW_lᵀ} ),     ν_{D²} = law of φ′(√q* Z)²,
+    S_{M_L}(z) = Π_l S_{D_l²}(z) S_{W_lW_lᵀ}(z),  S_{WWᵀ} = σw^{-2}/(1 + z) (Gaussian), σw^{-2} (orthogonal).
+
+Three outputs:
+(i)  exact moments m_1..m_K from the S-transform series: S_{D²} from μ_k = E φ′(√q* Z)^{2k}
+     by series reversion of ψ(u) = Σ μ_k u^k (χ = ψ^{-1}, S(z) = χ(z)(1 + z)/z; Voiculescu),
+     product, and reversion back. m1 = χ^L with χ = σw² μ1, and
+     m2/m1² − 1 = L(μ2/μ1² − 1 − s1), s1 = −1 (Gaussian), 0 (orthogonal).
+(ii) the algebraic law when D² is 0/1-valued with P(D² = 1) = p (ReLU: p = 1/2, linear:
+     p = 1; hard-tanh: p = erf(1/√(2q*))): S_{D²}(z) = (1 + z)/(p + z) is rational, so with
+     ψ = zG − 1 the relation G = S(ψ)ψ becomes the polynomial equation
+        Gaussian:    σw^{2L} G (p + zG − 1)^L − (zG − 1) = 0
+        orthogonal:  σw^{2L} G (p + zG − 1)^L − (zG)^L (zG − 1) = 0,
+     solved by :class:`rmtsym.solver.BranchSolver` for the density, support and atoms.
+     For the linear Gaussian network (p = 1, σw = 1) it is the Fuss–Catalan law with
+     λ_max = (L + 1)^{L+1}/L^L.
+(iii) for a continuous ν_{D²} (tanh, erf, ...) only the moments (i) are given.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from .. import symbols as S
+from ..errors import ParameterError, RmtsymError
+from ..numbers import Certified, check_dps
+from .signal_propagation import integrals_for, length_fixed_point, to_mpf
+
+__all__ = ["derivative_moments", "s_transform_series", "jacobian_moments", "jacobian_equation",
+           "jacobian_law", "fuss_catalan_edge", "JacobianSpectrum", "jacobian_spectrum",
+           "sample_jacobian_eigenvalues", "moments_from_s", "s_from_moments"]
+
+MAX_ORDER = 12
+
+
+# ---------------------------------------------------------------- power series (mpmath lists)
+def _mul(a, b, K):
+    out = [mpmath.mpf(0)] * (K + 1)
+    for i, ai in enumerate(a[:K + 1]):
+        if ai == 0:
+            continue
+        for j, bj in enumerate(b[:K + 1 - i]):
+            out[i + j] += ai * bj
+    return out
+
+
+def _compose(f, g, K):
+    """f(g(u)) truncated at u^K, g[0] = 0."""
+    out = [mpmath.mpf(0)] * (K + 1)
+    out[0] = f[0]
+    power = [mpmath.mpf(1)] + [mpmath.mpf(0)] * K
+    for j in range(1, min(len(f), K + 1)):
+        power = _mul(power, g, K)
+        for k in range(K + 1):
+            out[k] += f[j] * power[k]
+    return out
+
+
+def _reversion(f, K):
+    """g with f(g(u)) = u (f[0] = 0, f[1] ≠ 0), to order K."""
+    if f[1] == 0:
+        raise RmtsymError("the first moment vanishes; the S-transform does not exist")
+    g = [mpmath.mpf(0), 1 / f[1]] + [mpmath.mpf(0)] * (K - 1)
+    for n in range(2, K + 1):
+        c = _compose(f, g, n)[n]
+        g[n] = -c / f[1]
+    return g
+
+
+def s_from_moments(moments, K):
+    """S-transform series s_0..s_{K−1} from moments m_1..m_K (S(z) = χ(z)(1 + z)/z)."""
+    psi = [mpmath.mpf(0)] + [mpmath.mpf(m) for m in moments[:K]]
+    chi = _reversion(psi, K)
+    chi_over_z = chi[1:] + [mpmath.mpf(0)]
+    return _mul(chi_over_z, [mpmath.mpf(1), mpmath.mpf(1)], K - 1)
+
+
+def moments_from_s(s, K):
+    """Moments m_1..m_K from the S-transform series (χ(z) = S(z) z/(1 + z), ψ = χ^{-1})."""
+    geo = [mpmath.mpf((-1) ** j) for j in range(K + 1)]
+    chi = [mpmath.mpf(0)] + _mul(s, geo, K - 1)
+    psi = _reversion(chi, K)
+    return psi[1:K + 1]
+
+
+# ---------------------------------------------------------------- the per-layer laws
+def derivative_moments(activation, q_star, K: int, dps: int = 30) -> List[Certified]:
+    """μ_k = E φ′(√q* Z)^{2k}, k = 1..K (distributional φ′; quadrature split at the kinks)."""
+    I = integrals_for(activation)
+    df = I._df
+    out = []
+    for k in range(1, K + 1):
+        vals = []
+        for extra in (5, 15):
+            with mpmath.workdps(dps + extra):
+                q = to_mpf(q_star, "q_star", nonnegative=True)
+                if q == 0:  # the limit q → 0+: half the mass on each side of 0
+                    e = mpmath.mpf(10) ** (-(dps + 20))
+                    vals.append((df(-e) ** (2 * k) + df(e) ** (2 * k)) / 2)
+                else:
+                    vals.append(I.gauss(lambda t, k=k: df(t) ** (2 * k), q))
+        err = abs(vals[0] - vals[1]) / max(abs(vals[1]), mpmath.mpf(10) ** -(dps + 10))
+        digits = dps if err == 0 else int(min(dps, max(0, -mpmath.log10(err) - 1)))
+        out.append(Certified(vals[1], digits, "quadrature"))
+    return out
+
+
+def s_transform_series(mu, sigma_w, orthogonal: bool, K: int):
+    """Series of S_{D²}(z)·S_{WWᵀ}(z) for one layer, coefficients z^0..z^{K−1}."""
+    sd = s_from_moments(mu, K)
+    sw2 = mpmath.mpf(sigma_w) ** 2
+    if orthogonal:
+        sW = [1 / sw2] + [mpmath.mpf(0)] * (K - 1)
+    else:
+        sW = [mpmath.mpf((-1) ** j) / sw2 for j in range(K)]
+    return _mul(sd, sW, K - 1)
+
+
+def _setup(activation, layers, sigma_w, sigma_b, q0):
+    if isinstance(layers, bool) or int(layers) != layers or not 1 <= layers <= 200:
+        raise ParameterError(f"the number of layers must be a whole number from 1 to 200, got {layers}")
+    fp = length_fixed_point(activation, sigma_w, sigma_b, q0=q0, dps=20)
+    return fp
+
+
+def jacobian_moments(activation, layers: int, sigma_w=1, sigma_b=0, orthogonal: bool = False,
+                     order: int = 4, q0=1, dps: int = 20) -> List[Certified]:
+    r"""Moments m_k = lim (1/n) E tr (J_L J_Lᵀ)^k, k = 1..order, from the S-transform product.
+
+    All layers at the fixed point q* of the length map reached from q⁰ (PSG 2017, eq. for
+    S_{JJᵀ}; Pastur–Slavin 2023 for the rigorous limit).
+    """
+    dps = check_dps(dps)
+    if isinstance(order, bool) or int(order) != order or not 1 <= order <= MAX_ORDER:
+        raise ParameterError(f"order must be a whole number from 1 to {MAX_ORDER}")
+    fp = _setup(activation, layers, sigma_w, sigma_b, q0)
+    mu = derivative_moments(activation, fp.q_star.value, order, dps)
+    digits = min([m.digits for m in mu] + [fp.q_star.digits]) - 2
+    with mpmath.workdps(dps + 10):
+        sw = to_mpf(sigma_w, "sigma_w", positive=True)
+        layer = s_transform_series([m.value for m in mu], sw, orthogonal, order)
+        total = [mpmath.mpf(1)] + [mpmath.mpf(0)] * (order - 1)
+        for _ in range(int(layers)):
+            total = _mul(total, layer, order - 1)
+        ms = moments_from_s(total, order)
+    return [Certified(m, max(digits, 1), "S-transform series") for m in ms]
+
+
+def _bernoulli_p(activation, q_star):
+    """P(D² = 1) when φ′² takes only the values 0 and 1 (linear, ReLU, hard-tanh), else None."""
+    I = integrals_for(activation)
+    if I.kind == "linear":
+        return sp.Integer(1)
+    if I.kind == "relu":
+        return sp.Rational(1, 2)
+    d2 = sp.simplify(I.dexpr ** 2 - I.dexpr ** 4)
+    if d2 == 0 or sp.simplify(sp.piecewise_fold(d2.rewrite(sp.Piecewise))) == 0:
+        mu1 = derivative_moments(activation, q_star, 1, 30)[0].value
+        return sp.Rational(mpmath.nstr(mu1, 30))
+    return None
+
+
+def jacobian_equation(p, layers: int, sigma_w=1, orthogonal: bool = False):
+    """The algebraic equation of ν_{M_L} for a 0/1-valued D² with P(D² = 1) = p (see module)."""
+    p = sp.nsimplify(p)
+    sw2 = sp.nsimplify(sigma_w) ** 2
+    L = int(layers)
+    zG = S.z * S.G
+    if orthogonal:
+        expr = sw2 ** L * S.G * (p + zG - 1) ** L - zG ** L * (zG - 1)
+    else:
+        expr = sw2 ** L * S.G * (p + zG - 1) ** L - (zG - 1)
+    from ..algebraic import SpectralEquation
+    return SpectralEquation.from_expr(sp.expand(expr),
+                                      f"JJ^T, L={L}, p={p}, {'orthogonal' if orthogonal else 'Gaussian'}")
+
+
+def jacobian_law(activation, layers: int, sigma_w=1, sigma_b=0, orthogonal: bool = False,
+                 q0=1, dps: int = 20):
+    """:class:`rmtsym.law.SpectralLaw` of J_LJ_Lᵀ/σw^{2L} when ν_{D²} is 0/1-valued, else RmtsymError.
+
+    The law is built at σw = 1 (exact rational equation); the spectrum at σw is its image
+    under λ ↦ σw^{2L} λ (the support and moments scale, the atom at 0 does not).
+    """
+    from ..law import SpectralLaw
+    fp = _setup(activation, layers, sigma_w, sigma_b, q0)
+    p = _bernoulli_p(activation, fp.q_star.value)
+    if p is None:
+        raise RmtsymError("φ′² is not 0/1-valued for this activation, so the Jacobian law is not "
+                          "algebraic here; use the moments")
+    return SpectralLaw(jacobian_equation(p, layers, 1, orthogonal), dps=dps)
+
+
+def fuss_catalan_edge(layers: int):
+    """λ_max = (L + 1)^{L+1}/L^L of a product of L square Wishart matrices (exact)."""
+    L = sp.Integer(layers)
+    return (L + 1) ** (L + 1) / L ** L
+
+
+@dataclass
+class JacobianSpectrum:
+    activation: str
+    layers: int
+    orthogonal: bool
+    q_star: Certified
+    chi: Certified
+    mu: list
+    moments: list
+    normalized_variance: Certified
+    normalized_variance_formula: object
+    support: Optional[list] = None
+    atoms: Optional[list] = None
+    method: str = ""
+    notes: list = field(default_factory=list)
+
+
+def jacobian_spectrum(activation, layers: int, sigma_w=1, sigma_b=0, orthogonal: bool = False,
+                      order: int = 4, q0=1, dps: int = 20) -> JacobianSpectrum:
+    """Moments, χ, the normalised variance and (when algebraic) the support of J_L J_Lᵀ."""
+    fp = _setup(activation, layers, sigma_w, sigma_b, q0)
+    order = max(int(order), 2)
+    mu = derivative_moments(activation, fp.q_star.value, order, dps)
+    ms = jacobian_moments(activation, layers, sigma_w, sigma_b, orthogonal, order, q0, dps)
+    with mpmath.workdps(dps + 5):
+        sw2 = to_mpf(sigma_w, "sigma_w", positive=True) ** 2
+        chi = sw2 * mu[0].value
+        nv = ms[1].value / ms[0].value ** 2 - 1
+        s1 = 0 if orthogonal else -1
+        formula = int(layers) * (mu[1].value / mu[0].value ** 2 - 1 - s1)
+    out = JacobianSpectrum(integrals_for(activation).name, int(layers), orthogonal, fp.q_star,
+                           Certified(chi, mu[0].digits, "σw² μ1"), mu, ms,
+                           Certified(nv, ms[1].digits, "S-transform series"), formula,
+                           method="moments (S-transform series)")
+    if _bernoulli_p(activation, fp.q_star.value) is not None and int(layers) <= 8:
+        law = jacobian_law(activation, layers, sigma_w, sigma_b, orthogonal, q0, dps)
+        with mpmath.workdps(dps + 5):
+            f = sw2 ** int(layers)
+            out.support = [(a * f, b * f) for a, b in law.intervals()]
+        # atom at 0: with w = zG the equation at z → 0 reads w (p + w − 1)^L = 0, so the
+        # mass lim zG is exactly 1 − p (rank J_L = rank D^L = p n); taken from this limit
+        # rather than from the solver's atom search, which misses it for L ≥ 3
+        pval = _bernoulli_p(activation, fp.q_star.value)
+        out.atoms = [] if pval == 1 else [(mpmath.mpf(0), mpmath.mpf(sp.N(1 - pval, dps + 5)._mpf_))]
+        out.method = "algebraic law (0/1-valued D²) + S-transform moments"
+    else:
+        out.notes.append("ν_{D²} is continuous: moments only (no density)")
+    return out
+
+
+def sample_jacobian_eigenvalues(activation, layers: int, n: int, sigma_w=1, sigma_b=0,
+                                orthogonal: bool = False, q0=None, seed: int = 0) -> np.ndarray:
+    """Eigenvalues of J_L J_Lᵀ of one random network of width n.
+
+    The network is fed φ(h⁰) with h⁰ ~ N(0, q⁰ I) (default q⁰ = q*, so every layer sits at
+    the fixed point, as in the mean-field theory); h^l = W^l φ(h^{l−1}) + b^l,
+    J_L = D^L W^L ⋯ D^1 W^1 with D^l = diag φ′(h^l).
+    """
+    I = integrals_for(activation)
+    f, df = I._np(False), I._np(True)
+    if q0 is None:
+        q0 = float(length_fixed_point(activation, sigma_w, sigma_b).q_star.value)
+    rng = np.random.default_rng(seed)
+    sw, sb = float(sigma_w), float(sigma_b)
+    h_prev = np.sqrt(float(q0)) * rng.standard_normal(n)
+    J = np.eye(n)
+    for _ in range(int(layers)):
+        if orthogonal:
+            Q, R = np.linalg.qr(rng.standard_normal((n, n)))
+            W = sw * Q * np.sign(np.diag(R))
+        else:
+            W = sw * rng.standard_normal((n, n)) / np.sqrt(n)
+        h = W @ f(h_prev) + sb * rng.standard_normal(n)
+        J = (df(h)[:, None] * W) @ J
+        h_prev = h
+    return np.linalg.eigvalsh(J @ J.T)

@@ -1,0 +1,98 @@
+"""Tests of rmtsym.applications.jacobian (PSG 2017, Pastur–Slavin; theory.md §4, §5.4)."""
+import math
+
+import mpmath
+import numpy as np
+import pytest
+
+from rmtsym.applications.jacobian import (derivative_moments, fuss_catalan_edge, jacobian_law,
+                                          jacobian_moments, jacobian_spectrum, moments_from_s,
+                                          s_from_moments, sample_jacobian_eigenvalues)
+from rmtsym.errors import RmtsymError
+
+SQ2 = "1.4142135623730950488016887242097"
+
+
+def test_linear_gaussian_is_fuss_catalan():
+    # product of L square Wisharts: moments are Fuss–Catalan numbers C(k(L+1), k)/(kL + 1)
+    for L in (1, 2, 3):
+        ms = jacobian_moments("x", L, order=5)
+        for k, m in enumerate(ms, start=1):
+            assert abs(m.value - math.comb(k * (L + 1), k) / (k * L + 1)) < 1e-15
+
+
+@pytest.mark.parametrize("L", [2, 3, 4])
+def test_fuss_catalan_edge_from_the_algebraic_law(L):
+    # theory.md marks λ_max = (L+1)^{L+1}/L^L unchecked: the branch solver's right edge of
+    # the algebraic law confirms it
+    a, b = jacobian_law("x", L).support()
+    assert abs(b - float(fuss_catalan_edge(L))) < 1e-10 and abs(a) < 1e-12
+
+
+def test_series_roundtrip_and_orthogonal_linear_is_delta():
+    with mpmath.workdps(40):
+        mu = [mpmath.mpf(v) for v in ("0.7", "0.9", "1.5", "3.1")]
+        back = moments_from_s(s_from_moments(mu, 4), 4)
+        assert max(abs(a - b) for a, b in zip(mu, back)) < 1e-35
+    ms = jacobian_moments("x", 3, orthogonal=True, order=4)
+    assert all(abs(m.value - 1) < 1e-15 for m in ms)
+
+
+@pytest.mark.parametrize("orth,expected", [(False, 8), (True, 4)])
+def test_relu_normalised_variance_closed_form(orth, expected):
+    # ReLU at criticality: σ² = 2L (Gaussian) or L (orthogonal); m1 = χ^L = 1
+    r = jacobian_spectrum("relu", 4, SQ2, 0, orthogonal=orth)
+    assert abs(r.normalized_variance.value - expected) < 1e-12
+    assert abs(r.normalized_variance_formula - expected) < 1e-12
+    assert abs(r.moments[0].value - 1) < 1e-12
+    assert r.atoms and abs(r.atoms[0][1] - 0.5) < 1e-9  # rank(D^L) = n/2
+
+
+def test_relu_moments_series_vs_algebraic_law():
+    law = jacobian_law("relu", 3, SQ2)
+    ms = jacobian_moments("relu", 3, 1, 0, order=3)  # σw = 1: the law is built at σw = 1
+    for k in (1, 2, 3):
+        assert abs(law.moment(k) - float(ms[k - 1].value)) < 1e-7 * float(ms[k - 1].value)
+
+
+def test_hard_tanh_p_matches_erf():
+    from rmtsym.applications.signal_propagation import length_fixed_point
+    q = length_fixed_point("hard_tanh", 1.2, 0.1).q_star.value
+    mu = derivative_moments("hard_tanh", q, 3)
+    p = mpmath.erf(1 / mpmath.sqrt(2 * q))
+    assert all(abs(m.value - p) < 1e-15 for m in mu)  # 0/1-valued D²: every μ_k = p
+
+
+def _norm_moments(act, L, n, sw, sb, orth, seeds):
+    out = []
+    for s in seeds:
+        e = sample_jacobian_eigenvalues(act, L, n, sw, sb, orth, seed=s)
+        m1, m2 = np.mean(e), np.mean(e ** 2)
+        out.append((m1, m2 / m1 ** 2 - 1))
+    return np.mean(out, 0)
+
+
+@pytest.mark.parametrize("orth", [False, True])
+def test_relu_simulation_normalised_variance(orth):
+    # n = 400, L = 4, 3 networks: the normalised variance is self-averaging (testing trap:
+    # raw m1 fluctuates log-normally); finite-n bias O(L²/n) ≈ 4 % of 2L, allow 12 %
+    _, nv = _norm_moments("relu", 4, 400, math.sqrt(2), 0.0, orth, range(3))
+    expected = 4 if orth else 8
+    assert abs(nv - expected) < 0.12 * expected
+
+
+def test_tanh_simulation_moments():
+    # tanh, σw = 1.1, σb = .05, orthogonal, L = 4, n = 400: m1 and normalised variance
+    # from the S-series vs 3 networks (PSG: few-% agreement at n ≈ 800); allow 5 % / 20 %
+    r = jacobian_spectrum("tanh", 4, 1.1, 0.05, orthogonal=True)
+    m1, nv = _norm_moments("tanh", 4, 400, 1.1, 0.05, True, range(3))
+    assert abs(m1 - float(r.moments[0].value)) < 0.05 * m1
+    assert abs(nv - float(r.normalized_variance.value)) < 0.2 * float(r.normalized_variance.value)
+    assert abs(r.moments[0].value - r.chi.value ** 4) < 1e-12
+
+
+def test_errors():
+    with pytest.raises(RmtsymError):
+        jacobian_law("tanh", 3, 1.1, 0.05)
+    with pytest.raises(RmtsymError):
+        jacobian_moments("relu", 0)
