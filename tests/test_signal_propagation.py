@@ -101,3 +101,38 @@ def test_monte_carlo_wide_network_tanh():
     r = signal_propagation("tanh", sw, sb)
     c_emp = np.mean(h[:, 0] * h[:, 1]) / math.sqrt(q_emp[0] * q_emp[1])
     assert abs(c_emp - float(r.c_star.value)) < 0.1
+
+
+# ---------------------------------------------------------------- CLI (rmtsym/cli/related.py)
+def _cli(argv, capsys):
+    import json
+    from rmtsym.cli import main
+    rc = main(argv)
+    out = capsys.readouterr()
+    return rc, (json.loads(out.out) if rc == 0 and "--json" in argv else out)
+
+
+def test_cli_signal_jacobian_nngp_hessian(capsys):
+    rc, d = _cli(["signal", "erf", "--sigma-w", "2", "--sigma-b", "0.2", "--json"], capsys)
+    assert rc == 0 and d["phase"] == "chaotic" and float(d["xi_c"]) > float(d["xi_q"])
+    rc, d = _cli(["jacobian", "relu", "--layers", "3", "--sigma-w", "1.41421356237309504880168872",
+                  "--orthogonal", "--json"], capsys)
+    assert rc == 0 and abs(float(d["normalized_variance"]) - 3) < 1e-12
+    assert abs(float(d["atoms"][0][1]) - 0.5) < 1e-12
+    rc, d = _cli(["nngp", "relu", "--depth", "1", "--sigma-w", "1.4142135623730951",
+                  "--cos-angle", "0", "--json"], capsys)
+    # σw² = 2, orthogonal inputs with |x|²/d = 1: K⁰ = 2I, and one ReLU layer gives
+    # K¹12 = σw² √(2·2) sin(π/2)/(2π) = 2/π, K¹11 = σw² · 2/2 = 2
+    assert rc == 0 and abs(d["kernel"][0][1] - 2 / math.pi) < 1e-12
+    assert abs(d["kernel"][0][0] - 2) < 1e-12
+    rc, d = _cli(["hessian", "--phi", "0.25", "--epsilon", "0.01", "--json"], capsys)
+    assert rc == 0 and float(d["index"]) == 0 and abs(float(d["critical_energy"]) - 0.0435095) < 1e-6
+
+
+def test_cli_errors_exit_2(capsys):
+    for argv in (["signal", "relu", "--sigma-w", "2", "--json"],
+                 ["hessian", "--phi", "0.5", "--epsilon", "-1", "--json"],
+                 ["nngp", "relu", "--depth", "2", "--inputs", "1,2;3", "--json"],
+                 ["jacobian", "tanh", "--layers", "0", "--json"]):
+        rc, out = _cli(argv, capsys)
+        assert rc == 2 and out.err.strip() and not out.out.strip()

@@ -1,0 +1,147 @@
+"""``rmtsym signal | nngp | jacobian | hessian``: related results of the literature.
+
+Argument parsing and output only; the mathematics is in
+:mod:`rmtsym.applications.signal_propagation`, :mod:`~rmtsym.applications.nngp`,
+:mod:`~rmtsym.applications.jacobian` and :mod:`~rmtsym.applications.hessian`.
+"""
+from __future__ import annotations
+
+import math
+
+import mpmath
+
+from ..errors import RmtsymError
+from ..numbers import decimal_string
+from . import add_json_flag
+
+
+def _num(v, digits=15):
+    if v is None:
+        return None
+    if hasattr(v, "value"):
+        v = v.value
+    v = mpmath.mpf(v)
+    if mpmath.isinf(v):
+        return "inf"
+    return decimal_string(v, digits)
+
+
+def _sigmas(p):
+    p.add_argument("--sigma-w", default="1", help="weight scale σw (default 1)")
+    p.add_argument("--sigma-b", default="0", help="bias scale σb (default 0)")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("signal", help="mean-field signal propagation: q*, chi1, depth scales, phase",
+                              description="Schoenholz et al. (ICLR 2017): fixed point q* of the length "
+                                          "map, chi1, c*, xi_q, xi_c and the phase (ordered/critical/"
+                                          "chaotic); --critical gives sigma_w on the order-to-chaos line.")
+    p.add_argument("activation")
+    _sigmas(p)
+    p.add_argument("--q0", default="1", help="input length q0 (matters only for marginal maps)")
+    p.add_argument("--critical", action="store_true", help="also the critical sigma_w at this sigma_b")
+    p.add_argument("--digits", type=int, default=15)
+    add_json_flag(p)
+    p.set_defaults(handler=handle_signal)
+
+    p = subparsers.add_parser("nngp", help="NNGP kernel recursion (Lee et al. 2018)",
+                              description="Kernel K^L(x, x') of the infinitely wide random network.")
+    p.add_argument("activation")
+    p.add_argument("--depth", type=int, required=True)
+    _sigmas(p)
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--inputs", help='input vectors "x1;x2;..." with comma-separated entries')
+    g.add_argument("--cos-angle", help="two unit inputs at this cosine")
+    add_json_flag(p)
+    p.set_defaults(handler=handle_nngp)
+
+    p = subparsers.add_parser("jacobian", help="spectrum of J J^T of a deep random network",
+                              description="Pennington-Schoenholz-Ganguli / Pastur-Slavin: moments from "
+                                          "the S-transform product, normalised variance, and support "
+                                          "and atoms when phi'^2 is 0/1-valued (ReLU, hard-tanh).")
+    p.add_argument("activation")
+    p.add_argument("--layers", type=int, required=True)
+    _sigmas(p)
+    p.add_argument("--orthogonal", action="store_true", help="Haar-orthogonal weights")
+    p.add_argument("--order", type=int, default=4, help="number of moments (default 4)")
+    add_json_flag(p)
+    p.set_defaults(handler=handle_jacobian)
+
+    p = subparsers.add_parser("hessian", help="Pennington-Bahri Hessian: MP_phi ⊞ SC(2 eps)",
+                              description="Support, index (fraction of negative eigenvalues) and "
+                                          "critical energy of the Pennington-Bahri Hessian model.")
+    p.add_argument("--phi", required=True, help="ratio of parameters to data points")
+    p.add_argument("--epsilon", required=True, help="energy of the critical point (>= 0)")
+    add_json_flag(p)
+    p.set_defaults(handler=handle_hessian)
+
+
+def _text(d):
+    return "\n".join(f"{k}: {v}" for k, v in d.items() if not k.startswith("_"))
+
+
+def handle_signal(args) -> dict:
+    from ..applications.signal_propagation import critical_sigma_w, signal_propagation
+    if not 5 <= args.digits <= 30:
+        raise RmtsymError("--digits must lie between 5 and 30")
+    r = signal_propagation(args.activation, args.sigma_w, args.sigma_b, q0=args.q0, dps=args.digits)
+    out = r.as_json(args.digits)
+    if args.critical:
+        out["critical_sigma_w"] = _num(critical_sigma_w(args.activation, args.sigma_b, dps=10), 10)
+    if not args.json:
+        out["_text"] = _text(out)
+    return out
+
+
+def handle_nngp(args) -> dict:
+    from ..applications.nngp import nngp_kernel, parse_inputs
+    import numpy as np
+    if args.inputs is not None:
+        X = parse_inputs(args.inputs)
+    else:
+        try:
+            c = float(mpmath.mpf(args.cos_angle))
+        except (TypeError, ValueError):
+            raise RmtsymError(f"--cos-angle must be a number, got {args.cos_angle!r}") from None
+        if not -1 <= c <= 1:
+            raise RmtsymError("--cos-angle must lie in [-1, 1]")
+        X = np.array([[1.0, 0.0], [c, math.sqrt(1 - c * c)]]) * math.sqrt(2)  # |x|²/d = 1
+    K = nngp_kernel(args.activation, X, args.depth, args.sigma_w, args.sigma_b)
+    out = {"activation": args.activation, "depth": args.depth, "method": K.method,
+           "kernel": [[float(v) for v in row] for row in K.final],
+           "correlation": [[float(v) for v in row] for row in K.correlation()],
+           "quadrature_error": K.error}
+    if not args.json:
+        out["_text"] = _text(out)
+    return out
+
+
+def handle_jacobian(args) -> dict:
+    from ..applications.jacobian import jacobian_spectrum
+    r = jacobian_spectrum(args.activation, args.layers, args.sigma_w, args.sigma_b,
+                          orthogonal=args.orthogonal, order=args.order)
+    out = {"activation": r.activation, "layers": r.layers, "orthogonal": r.orthogonal,
+           "q_star": _num(r.q_star), "chi": _num(r.chi),
+           "mu": [_num(m) for m in r.mu],
+           "moments": [_num(m) for m in r.moments],
+           "normalized_variance": _num(r.normalized_variance),
+           "normalized_variance_formula": _num(r.normalized_variance_formula),
+           "support": None if r.support is None else [[_num(a), _num(b)] for a, b in r.support],
+           "atoms": None if r.atoms is None else [[_num(a), _num(m)] for a, m in r.atoms],
+           "method": r.method, "notes": r.notes}
+    if not args.json:
+        out["_text"] = _text(out)
+    return out
+
+
+def handle_hessian(args) -> dict:
+    from ..applications.hessian import hessian_summary
+    s = hessian_summary(args.phi, args.epsilon)
+    out = {"phi": args.phi, "epsilon": args.epsilon,
+           "support": [[_num(a), _num(b)] for a, b in s.support],
+           "atoms": [[_num(a), _num(m)] for a, m in s.atoms],
+           "index": _num(s.index), "critical_energy": _num(s.critical_energy),
+           "phase": s.phase}
+    if not args.json:
+        out["_text"] = _text(out)
+    return out
