@@ -96,3 +96,21 @@ def test_errors():
         jacobian_law("tanh", 3, 1.1, 0.05)
     with pytest.raises(RmtsymError):
         jacobian_moments("relu", 0)
+
+
+def test_hard_tanh_algebraic_law_vs_series_and_simulation():
+    # hard-tanh: D² is Bernoulli(p), p = erf(1/√(2q*)); the algebraic law (built at σw = 1,
+    # scaled by σw^{2L}) must carry the S-series moments, and its atom 1 − p the simulated
+    # fraction of zero eigenvalues (binomial error √(p(1−p)/n) ≈ 1.5 % at n = 400; allow 5 %)
+    sw, sb, L = "1.1", "0.05", 3
+    r = jacobian_spectrum("hard_tanh", L, sw, sb)
+    assert r.support is not None and r.atoms
+    law = jacobian_law("hard_tanh", L, sw, sb)
+    f = 1.21 ** L
+    for k in (1, 2, 3):
+        assert abs(law.moment(k) * f ** k - float(r.moments[k - 1].value)) < 1e-7 * float(r.moments[k - 1].value)
+    p = float(r.mu[0].value)
+    e = sample_jacobian_eigenvalues("hard_tanh", L, 400, 1.1, 0.05, seed=5)
+    assert abs(np.mean(e < 1e-9 * e.max()) - (1 - p)) < 0.05
+    m1s = [np.mean(sample_jacobian_eigenvalues("hard_tanh", L, 400, 1.1, 0.05, seed=s)) for s in range(3)]
+    assert abs(np.mean(m1s) - float(r.moments[0].value)) < 0.1 * float(r.moments[0].value)

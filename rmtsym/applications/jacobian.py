@@ -167,11 +167,16 @@ def _bernoulli_p(activation, q_star):
         return sp.Integer(1)
     if I.kind == "relu":
         return sp.Rational(1, 2)
-    d2 = sp.simplify(I.dexpr ** 2 - I.dexpr ** 4)
-    if d2 == 0 or sp.simplify(sp.piecewise_fold(d2.rewrite(sp.Piecewise))) == 0:
-        mu1 = derivative_moments(activation, q_star, 1, 30)[0].value
-        return sp.Rational(mpmath.nstr(mu1, 30))
-    return None
+    # φ′² is 0/1-valued when it is so on a fine grid away from the kinks (piecewise-linear
+    # φ with slopes 0, ±1: hard-tanh) and μ1 = μ2 at q* (E[D²(1 − D²)] = 0, D² ≤ 1)
+    grid = np.linspace(-20, 20, 4001) + 1e-7
+    vals = I._np(True)(grid) ** 2
+    if not np.all((np.abs(vals) < 1e-14) | (np.abs(vals - 1) < 1e-14)):
+        return None
+    mu = derivative_moments(activation, q_star, 2, 30)
+    if abs(mu[0].value - mu[1].value) > mpmath.mpf(10) ** -25:
+        return None
+    return sp.Rational(mpmath.nstr(mu[0].value, 30))
 
 
 def jacobian_equation(p, layers: int, sigma_w=1, orthogonal: bool = False):
@@ -257,7 +262,7 @@ def jacobian_spectrum(activation, layers: int, sigma_w=1, sigma_b=0, orthogonal:
         out.atoms = [] if pval == 1 else [(mpmath.mpf(0), mpmath.mpf(sp.N(1 - pval, dps + 5)._mpf_))]
         out.method = "algebraic law (0/1-valued D²) + S-transform moments"
     else:
-        out.notes.append("ν_{D²} is continuous: moments only (no density)")
+        out.notes.append("ν_{D²} is not 0/1-valued: moments only (no density)")
     return out
 
 
