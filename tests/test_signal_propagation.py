@@ -136,3 +136,34 @@ def test_cli_errors_exit_2(capsys):
                  ["jacobian", "tanh", "--layers", "0", "--json"]):
         rc, out = _cli(argv, capsys)
         assert rc == 2 and out.err.strip() and not out.out.strip()
+
+
+def test_depth_scales_are_the_linearised_map_rates():
+    # ξ_q, ξ_c (Schoenholz et al., theory.md marks them unchecked): iterate the maps
+    # themselves (closed-form erf kernel, quadrature-free) and compare the asymptotic
+    # contraction ratios with e^{−1/ξ}; after 10 steps the deviation is ~1e-6, so the
+    # ratio carries a nonlinear correction of that relative size
+    sw, sb = 2.0, 0.2
+    r = signal_propagation("erf", sw, sb, dps=30)
+    q_star = r.q_star.value
+    with mpmath.workdps(30):
+        q = mpmath.mpf(3)
+        devs = []
+        for _ in range(10):
+            q = length_map("erf", q, sw, sb, dps=30)
+            devs.append(q - q_star)
+        assert abs(devs[-1] / devs[-2] - mpmath.exp(-1 / r.xi_q)) < 1e-4
+    c, devs = mpmath.mpf("0.6"), []
+    for _ in range(40):
+        c = correlation_map("erf", c, q_star, sw, sb, dps=20)
+        devs.append(c - r.c_star.value)
+    assert abs(devs[-1] / devs[-2] - mpmath.exp(-1 / r.xi_c)) < 1e-4
+    # ordered phase (tanh): 1 − c^l decays like χ1^l, so e^{−1/ξ_c} = χ1
+    o = signal_propagation("tanh", 1.0, 0.05)
+    assert o.phase == "ordered"
+    q = o.q_star.value
+    c, devs = mpmath.mpf("0.99"), []
+    for _ in range(12):
+        c = correlation_map("tanh", c, q, 1.0, 0.05)
+        devs.append(1 - c)
+    assert abs(devs[-1] / devs[-2] - o.chi1.value) < 2e-3  # quadratic corrections ~ (1−c)
