@@ -41,7 +41,7 @@ from ..numbers import Certified, check_dps
 from .signal_propagation import integrals_for, length_fixed_point, to_mpf
 
 __all__ = ["derivative_moments", "s_transform_series", "jacobian_moments", "jacobian_equation",
-           "jacobian_law", "fuss_catalan_edge", "JacobianSpectrum", "jacobian_spectrum",
+           "jacobian_law", "fuss_catalan_edge", "jacobian_moments_rectangular", "JacobianSpectrum", "jacobian_spectrum",
            "sample_jacobian_eigenvalues", "moments_from_s", "s_from_moments"]
 
 MAX_ORDER = 12
@@ -160,6 +160,45 @@ def jacobian_moments(activation, layers: int, sigma_w=1, sigma_b=0, orthogonal: 
     return [Certified(m, max(digits, 1), "S-transform series") for m in ms]
 
 
+def jacobian_moments_rectangular(activation, widths, sigma_w=1, sigma_b=0, order: int = 4,
+                                 q0=1, dps: int = 20) -> List[Certified]:
+    r"""Moments of J_L J_Lᵀ (n_L × n_L) for Gaussian weights and widths n_0, …, n_L.
+
+    Layer recursion on moment sequences (all layers at q*): with A = J_{l−1}J_{l−1}ᵀ
+    (n_{l−1} × n_{l−1}), the nonzero spectrum of W_l A W_lᵀ is that of A^{1/2}W_lᵀW_lA^{1/2},
+    and W_lᵀW_l is Marchenko–Pastur with ratio c = n_{l−1}/n_l and mean σw²/c, so
+        S_{A^{1/2}WᵀWA^{1/2}}(z) = S_A(z) · c/(σw²(1 + cz));
+    passing to n_l dimensions multiplies every moment by c (an atom 1 − c at 0 when
+    c < 1), and the free product with D_l² multiplies the S-transforms again. Equal widths
+    give S_{WWᵀ} = σw^{-2}/(1 + z) of :func:`jacobian_moments`.
+    """
+    dps = check_dps(dps)
+    try:
+        ws = [int(w) for w in widths]
+    except (TypeError, ValueError):
+        raise ParameterError("widths must be whole numbers") from None
+    if len(ws) < 2 or any(w < 1 for w in ws) or any(float(w) != float(v) for w, v in zip(ws, widths)):
+        raise ParameterError("widths must be at least two positive whole numbers n_0, ..., n_L")
+    if isinstance(order, bool) or int(order) != order or not 1 <= order <= MAX_ORDER:
+        raise ParameterError(f"order must be a whole number from 1 to {MAX_ORDER}")
+    fp = _setup(activation, len(ws) - 1, sigma_w, sigma_b, q0)
+    mu = derivative_moments(activation, fp.q_star.value, order, dps)
+    digits = min([m.digits for m in mu] + [fp.q_star.digits]) - 2
+    with mpmath.workdps(dps + 10):
+        sw2 = to_mpf(sigma_w, "sigma_w", positive=True) ** 2
+        sd = s_from_moments([m.value for m in mu], order)
+        moments = [mpmath.mpf(1)] * order  # A = identity on R^{n_0}
+        for n_prev, n_next in zip(ws[:-1], ws[1:]):
+            c = mpmath.mpf(n_prev) / n_next
+            sA = s_from_moments(moments, order)
+            sMP = [c / sw2 * (-c) ** j for j in range(order)]
+            moments = moments_from_s(_mul(sA, sMP, order - 1), order)
+            moments = [c * m for m in moments]
+            sB = s_from_moments(moments, order)
+            moments = moments_from_s(_mul(sB, sd, order - 1), order)
+    return [Certified(m, max(digits, 1), "S-transform series (rectangular)") for m in moments]
+
+
 def _bernoulli_p(activation, q_star):
     """P(D² = 1) when φ′² takes only the values 0 and 1 (linear, ReLU, hard-tanh), else None."""
     I = integrals_for(activation)
@@ -267,8 +306,9 @@ def jacobian_spectrum(activation, layers: int, sigma_w=1, sigma_b=0, orthogonal:
 
 
 def sample_jacobian_eigenvalues(activation, layers: int, n: int, sigma_w=1, sigma_b=0,
-                                orthogonal: bool = False, q0=None, seed: int = 0) -> np.ndarray:
-    """Eigenvalues of J_L J_Lᵀ of one random network of width n.
+                                orthogonal: bool = False, q0=None, seed: int = 0,
+                                widths=None) -> np.ndarray:
+    """Eigenvalues of J_L J_Lᵀ of one random network of width n (or of ``widths`` n_0..n_L).
 
     The network is fed φ(h⁰) with h⁰ ~ N(0, q⁰ I) (default q⁰ = q*, so every layer sits at
     the fixed point, as in the mean-field theory); h^l = W^l φ(h^{l−1}) + b^l,
@@ -280,15 +320,18 @@ def sample_jacobian_eigenvalues(activation, layers: int, n: int, sigma_w=1, sigm
         q0 = float(length_fixed_point(activation, sigma_w, sigma_b).q_star.value)
     rng = np.random.default_rng(seed)
     sw, sb = float(sigma_w), float(sigma_b)
-    h_prev = np.sqrt(float(q0)) * rng.standard_normal(n)
-    J = np.eye(n)
-    for _ in range(int(layers)):
+    ws = list(widths) if widths is not None else [n] * (int(layers) + 1)
+    h_prev = np.sqrt(float(q0)) * rng.standard_normal(ws[0])
+    J = np.eye(ws[0])
+    for l in range(len(ws) - 1):
         if orthogonal:
-            Q, R = np.linalg.qr(rng.standard_normal((n, n)))
+            if ws[l] != ws[l + 1]:
+                raise ParameterError("orthogonal weights need equal widths")
+            Q, R = np.linalg.qr(rng.standard_normal((ws[l], ws[l])))
             W = sw * Q * np.sign(np.diag(R))
         else:
-            W = sw * rng.standard_normal((n, n)) / np.sqrt(n)
-        h = W @ f(h_prev) + sb * rng.standard_normal(n)
+            W = sw * rng.standard_normal((ws[l + 1], ws[l])) / np.sqrt(ws[l])
+        h = W @ f(h_prev) + sb * rng.standard_normal(ws[l + 1])
         J = (df(h)[:, None] * W) @ J
         h_prev = h
     return np.linalg.eigvalsh(J @ J.T)

@@ -63,6 +63,8 @@ def register(subparsers) -> None:
     p.add_argument("--layers", type=int, required=True)
     _sigmas(p)
     p.add_argument("--orthogonal", action="store_true", help="Haar-orthogonal weights")
+    p.add_argument("--widths", help="Gaussian weights with widths n0,n1,...,nL (moments only; "
+                                    "must list layers + 1 numbers)")
     p.add_argument("--order", type=int, default=4, help="number of moments (default 4)")
     add_json_flag(p)
     p.set_defaults(handler=handle_jacobian)
@@ -117,7 +119,22 @@ def handle_nngp(args) -> dict:
 
 
 def handle_jacobian(args) -> dict:
-    from ..applications.jacobian import jacobian_spectrum
+    from ..applications.jacobian import jacobian_moments_rectangular, jacobian_spectrum
+    if args.widths is not None:
+        if args.orthogonal:
+            raise RmtsymError("--widths is for Gaussian weights; orthogonal layers are square")
+        items = [w.strip() for w in args.widths.split(",") if w.strip()]
+        if not all(w.isdigit() for w in items) or len(items) != args.layers + 1:
+            raise RmtsymError("--widths must list layers + 1 positive whole numbers n0,...,nL")
+        ms = jacobian_moments_rectangular(args.activation, [int(w) for w in items], args.sigma_w,
+                                          args.sigma_b, order=max(args.order, 2))
+        out = {"activation": args.activation, "layers": args.layers, "widths": [int(w) for w in items],
+               "moments": [_num(m) for m in ms],
+               "normalized_variance": _num(ms[1].value / ms[0].value ** 2 - 1),
+               "method": "S-transform series (rectangular Gaussian layers)"}
+        if not args.json:
+            out["_text"] = _text(out)
+        return out
     r = jacobian_spectrum(args.activation, args.layers, args.sigma_w, args.sigma_b,
                           orthogonal=args.orthogonal, order=args.order)
     out = {"activation": r.activation, "layers": r.layers, "orthogonal": r.orthogonal,
