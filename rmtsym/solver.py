@@ -548,7 +548,6 @@ class BranchSolver:
         """Interior of the support intervals (edges excluded by a relative 1e-10 margin)."""
         x = np.asarray(x, dtype=float)
         out = np.zeros(x.shape, dtype=bool)
-        scale = self._hull()[2]
         for a, b in self.support():
             a, b = float(a), float(b)
             out |= (x > a) & (x < b)
@@ -797,8 +796,6 @@ class BranchSolver:
             if len(pts) >= 2:
                 mids = np.array([float((pts[i] + pts[i + 1]) / 2) for i in range(len(pts) - 1)])
                 g, worst = self._continue_checked(mids.astype(complex))
-                roots = self._np_roots(mids.astype(complex))
-                scale = self._scale
                 for i in range(len(pts) - 1):
                     # strictly complex root selected: inside the support
                     if -g[i].imag > 1e-8 * (1 + abs(g[i])):

@@ -21,45 +21,6 @@ R = sp.Rational
 a_s, b_s, d_s, v_s = sp.symbols("a b d v", positive=True)
 
 
-
-def _openblas_threads():
-    """(get, set) for numpy's bundled OpenBLAS thread count, or None.
-
-    On this shared 2-core machine a multithreaded BLAS under load is ~10-50× slower for
-    the small Monte Carlo matrices here (measured 14 s vs 0.3 s for five 400×800
-    Wisharts); the Monte Carlo tests therefore run single-threaded and restore the
-    setting afterwards.
-    """
-    import ctypes
-    import glob
-    import os
-    libs = glob.glob(os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs", "libscipy_openblas*"))
-    for path in libs:
-        try:
-            lib = ctypes.CDLL(path)
-            get, set_ = lib.scipy_openblas_get_num_threads64_, lib.scipy_openblas_set_num_threads64_
-        except (OSError, AttributeError):
-            continue
-        set_.argtypes = [ctypes.c_int]
-        return get, set_
-    return None
-
-
-@pytest.fixture
-def single_thread_blas():
-    handles = _openblas_threads()
-    if handles is None:
-        yield
-        return
-    get, set_ = handles
-    before = get()
-    set_(1)
-    try:
-        yield
-    finally:
-        set_(before)
-
-
 def mp_moment(k, ratio):
     """Moments of MP with ratio c and mean 1 (Narayana polynomials): Σ_r c^r/(r+1) C(k,r) C(k−1,r)."""
     return sp.expand(sum(ratio**r * sp.binomial(k, r) * sp.binomial(k - 1, r) / (r + 1) for r in range(k)))

@@ -19,7 +19,7 @@ import pkgutil
 import sys
 from typing import Callable, Optional, Sequence
 
-from ..errors import RmtsymError
+from ..errors import ParameterError, RmtsymError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,6 +45,17 @@ def add_sigma_flags(parser: argparse.ArgumentParser) -> None:
     """Add ``--sigma-w`` and ``--sigma-x`` (weight and data scales, default 1)."""
     parser.add_argument("--sigma-w", default="1", help="weight scale σw (default 1)")
     parser.add_argument("--sigma-x", default="1", help="data scale σx (default 1)")
+
+
+def parse_int(text, name: str, minimum: int) -> int:
+    """A whole-number option (``--seeds 4``) of at least ``minimum``, or a one-sentence error."""
+    try:
+        value = int(str(text).strip())
+    except ValueError:
+        raise ParameterError(f"{name} must be a whole number, got {text!r}") from None
+    if value < minimum:
+        raise ParameterError(f"{name} must be at least {minimum}, got {value}")
+    return value
 
 
 def parse_number_list(text: str, name: str) -> list:
@@ -137,4 +148,4 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 __all__ = ["main", "build_parser", "add_json_flag", "add_precision_flag", "add_sigma_flags",
-           "parse_number_list"]
+           "parse_int", "parse_number_list"]

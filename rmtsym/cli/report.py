@@ -7,18 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from . import add_json_flag, add_sigma_flags, parse_number_list
-from ..errors import ParameterError
-
-
-def _int(text, name: str, minimum: int) -> int:
-    try:
-        value = int(str(text).strip())
-    except ValueError:
-        raise ParameterError(f"{name} must be a whole number, got {text!r}") from None
-    if value < minimum:
-        raise ParameterError(f"{name} must be at least {minimum}, got {value}")
-    return value
+from . import add_json_flag, add_sigma_flags, parse_int, parse_number_list
 
 
 def handle_report(args) -> dict:
@@ -28,8 +17,8 @@ def handle_report(args) -> dict:
     command = "rmtsym report " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else None
     out = write_report(args.activation, args.phi, args.psi, output=args.output, fmt=args.format,
                        figures=args.figures, sigma_w=args.sigma_w, sigma_x=args.sigma_x,
-                       dps=_int(args.dps, "--dps", 5), gammas=gammas, n0=_int(args.n0, "--n0", 10),
-                       seeds=_int(args.seeds, "--seeds", 1), seed=_int(args.seed, "--seed", 0),
+                       dps=parse_int(args.dps, "--dps", 5), gammas=gammas, n0=parse_int(args.n0, "--n0", 10),
+                       seeds=parse_int(args.seeds, "--seeds", 1), seed=parse_int(args.seed, "--seed", 0),
                        command=command)
     if args.output:
         out["_text"] = "wrote " + ", ".join(out["paths"])

@@ -6,7 +6,7 @@ statistics in :mod:`rmtsym.validation`, the figure in :mod:`rmtsym.export.plots`
 """
 from __future__ import annotations
 
-from . import add_json_flag, add_sigma_flags, parse_number_list
+from . import add_json_flag, add_sigma_flags, parse_int, parse_number_list
 from ..errors import ParameterError
 
 #: at most this many eigenvalues are printed in the JSON payload of ``sample``
@@ -24,16 +24,6 @@ def _common_arguments(p) -> None:
                    help="law of the entries of W and X, scaled to the PW variances (default gaussian)")
     add_sigma_flags(p)
     p.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
-
-
-def _int(text, name: str, minimum: int) -> int:
-    try:
-        value = int(str(text).strip())
-    except ValueError:
-        raise ParameterError(f"{name} must be a whole number, got {text!r}") from None
-    if value < minimum:
-        raise ParameterError(f"{name} must be at least {minimum}, got {value}")
-    return value
 
 
 def _n0(text) -> int:
@@ -60,7 +50,7 @@ def handle_sample(args) -> dict:
     from ..validation import moments, moments_se
 
     res = sample_eigenvalues(args.activation, args.phi, args.psi, _n0(args.n0),
-                             seeds=_int(args.seeds, "--seeds", 1), seed=_int(args.seed, "--seed", 0),
+                             seeds=parse_int(args.seeds, "--seeds", 1), seed=parse_int(args.seed, "--seed", 0),
                              sigma_w=args.sigma_w, sigma_x=args.sigma_x, entries=args.entries,
                              center=not args.no_center, progress=True if args.progress else None)
     pooled = res.pooled
@@ -101,7 +91,7 @@ def handle_validate(args) -> dict:
         _format_of(args.plot)  # a bad extension or a missing matplotlib fails before sampling
         _matplotlib()
     rep = validate(args.activation, args.phi, args.psi, _n0(args.n0),
-                   seeds=_int(args.seeds, "--seeds", 1), seed=_int(args.seed, "--seed", 0),
+                   seeds=parse_int(args.seeds, "--seeds", 1), seed=parse_int(args.seed, "--seed", 0),
                    sigma_w=args.sigma_w, sigma_x=args.sigma_x, entries=args.entries,
                    tolerance=tolerance, progress=True if args.progress else None)
     out = rep.as_dict()

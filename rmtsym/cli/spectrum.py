@@ -10,7 +10,7 @@ from __future__ import annotations
 import sympy as sp
 
 from . import add_json_flag, add_precision_flag, add_sigma_flags, parse_number_list
-from ..errors import ParameterError, RmtsymError
+from ..errors import ParameterError
 from ..numbers import check_dps, decimal_string
 
 

@@ -29,7 +29,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import mpmath
 import sympy as sp

@@ -36,7 +36,7 @@ import numpy as np
 import sympy as sp
 
 from .. import symbols as S
-from ..errors import ParameterError, RmtsymError
+from ..errors import ParameterError
 from ..numbers import Certified, check_dps, decimal_string
 from . import latex as L
 
@@ -241,7 +241,6 @@ _CASES = {"marchenko-pastur": "Marchenko–Pastur (ζ = 0)", "product-wishart": 
 def _method_sentence(gm, which: str) -> str:
     expr = getattr(gm, f"{which}_expr")
     cert = getattr(gm, which)
-    method = getattr(gm, f"{which}_method")
     if expr is not None:
         return f"closed form (exact Gaussian integration in rmtsym.gaussian), evaluated to {cert.digits} digits"
     return (f"certified adaptive quadrature (no closed form found), numeric, {cert.digits} digits"
