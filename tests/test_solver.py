@@ -372,3 +372,20 @@ def test_monte_carlo_relu_atom_and_density():
     for zz in (0.2 + 0.1j, 1.0 + 0.2j, 3.0 + 0.3j):
         emp = np.mean(1 / (zz - eig))
         assert abs(emp - s.stieltjes_numpy(np.array([zz]))[0]) < 0.01 * abs(emp)
+
+
+@pytest.mark.parametrize("layers", [3, 4])
+@pytest.mark.parametrize("orthogonal", [False, True])
+def test_atom_found_where_the_continuous_density_is_singular_too(layers, orthogonal):
+    """Deep ReLU-type Jacobian laws: D² is Bernoulli(p), so J Jᵀ has rank ≤ p·n and an atom of
+    mass exactly 1 − p at 0 (independent of the solver), while the continuous density also
+    blows up there like x^{-L/(L+1)}: ε·G(iε) approaches the mass only like ε^{1/(L+1)}.
+    The atom was missed for L ≥ 3 (lead's regression test)."""
+    from rmtsym.applications.jacobian import jacobian_equation
+
+    p = sp.Rational(1, 2)
+    solver = BranchSolver(jacobian_equation(p, layers, orthogonal=orthogonal), dps=20)
+    atoms = solver.atoms()
+    assert len(atoms) == 1
+    x0, mass = atoms[0]
+    assert x0 == 0 and abs(mass - (1 - p)) < mpmath.mpf(10) ** -18
