@@ -156,22 +156,25 @@ def _ring_to_coeffs(p) -> Dict[Tuple[int, int, int, int], int]:
     return out
 
 
+def _kreweras_sum(n: int, left, right):
+    """Σ_{π ∈ NC(n)} left_π · right_{K(π)}, grouped by the block sizes of π and of its
+    Kreweras complement K(π) (``left``/``right``: tables indexed by block size)."""
+    total = _R.zero
+    for (sizes, ksizes), cnt in _types(n).items():
+        term = _R(cnt)
+        for s in sizes:
+            term *= left[s]
+        for s in ksizes:
+            term *= right[s]
+        total += term
+    return total
+
+
 def free_coefficients(k: int) -> List[Dict[Tuple[int, int, int, int], int]]:
     """Integer coefficients {(a, b, c, d): coeff of η^a ζ^b φ^c ψ^(−d)} of m_1..m_k."""
     k = check_order(k, MAX_FREE_ORDER, "free")
     kappa_a, _kb, mom_b = _factors(k)
-    result = []
-    for n in range(1, k + 1):
-        total = _R.zero
-        for (sizes, ksizes), cnt in _types(n).items():
-            term = _R(cnt)
-            for s in sizes:
-                term *= kappa_a[s]
-            for s in ksizes:
-                term *= mom_b[s]
-            total += term
-        result.append(_ring_to_coeffs(total))
-    return result
+    return [_ring_to_coeffs(_kreweras_sum(n, kappa_a, mom_b)) for n in range(1, k + 1)]
 
 
 def free_cumulants_of_product(k: int) -> List[sp.Expr]:
@@ -183,18 +186,7 @@ def free_cumulants_of_product(k: int) -> List[sp.Expr]:
     """
     k = check_order(k, MAX_FREE_ORDER, "free")
     kappa_a, kappa_b, _mb = _factors(k)
-    out = []
-    for n in range(1, k + 1):
-        total = _R.zero
-        for (sizes, ksizes), cnt in _types(n).items():
-            term = _R(cnt)
-            for s in sizes:
-                term *= kappa_a[s]
-            for s in ksizes:
-                term *= kappa_b[s]
-            total += term
-        out.append(_ring_expr(total))
-    return out
+    return [_ring_expr(_kreweras_sum(n, kappa_a, kappa_b)) for n in range(1, k + 1)]
 
 
 def moments_from_cumulants(kappas: List[sp.Expr]) -> List[sp.Expr]:
