@@ -185,12 +185,16 @@ def test_bad_parameters():
 
 
 def test_quartic_matches_reference_transcription():
-    # the loss uses pennington_worah.quartic when present; it must be the Q of theory.md §1.4
-    pytest.importorskip("rmtsym.pennington_worah")
-    from rmtsym.pennington_worah import quartic
+    # the loss uses pennington_worah.quartic; it must be the Q of theory.md §1.4 (typed here)
     from rmtsym import symbols as S
-    q = sp.expand(quartic(S.eta, S.zeta, S.phi, S.psi).poly.as_expr())
-    ref = sp.expand(mem._quartic_expr_reference())
+    eta, zeta, phi, psi, G, z = S.eta, S.zeta, S.phi, S.psi, S.G, S.z
+    ref = sp.expand(phi**2 * z**2 * zeta * (eta - zeta) * G**4
+                    - phi * z * zeta * (psi * z + 2 * (eta - zeta) * (phi - psi)) * G**3
+                    - (psi * z * (eta * phi * psi - 2 * phi * zeta + psi * zeta)
+                       - zeta * (eta - zeta) * (phi - psi)**2) * G**2
+                    + psi * (psi**2 * z + (eta * psi - zeta) * (phi - psi)) * G
+                    - psi**3)
+    q = mem._quartic_expr()
     assert sp.simplify(q / ref).free_symbols == set()
 
 

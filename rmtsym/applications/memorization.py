@@ -56,37 +56,18 @@ N_STEPS = 800
 # the quartic Q(G, z) and its coefficients
 # ----------------------------------------------------------------------------------------
 
-def _quartic_expr_reference() -> sp.Expr:
-    """Q(G, z) of theory.md §1.4, written out (used only when ``pennington_worah`` is absent)."""
-    eta, zeta, phi, psi, G, z = S.eta, S.zeta, S.phi, S.psi, S.G, S.z
-    return (phi**2 * z**2 * zeta * (eta - zeta) * G**4
-            - phi * z * zeta * (psi * z + 2 * (eta - zeta) * (phi - psi)) * G**3
-            - (psi * z * (eta * phi * psi - 2 * phi * zeta + psi * zeta)
-               - zeta * (eta - zeta) * (phi - psi)**2) * G**2
-            + psi * (psi**2 * z + (eta * psi - zeta) * (phi - psi)) * G
-            - psi**3)
-
-
 @functools.lru_cache(maxsize=1)
-def _quartic_source():
-    """The symbolic quartic, from :func:`rmtsym.pennington_worah.quartic` when available.
+def _quartic_expr() -> sp.Expr:
+    """The symbolic quartic Q(G, z), derived by :func:`rmtsym.pennington_worah.quartic`."""
+    from ..pennington_worah import quartic
 
-    Returns ``(expr, source)``. The Pennington–Worah module owns the equation; the reference
-    transcription is a fallback for the time that module is absent, and a test checks the
-    two agree up to a constant factor.
-    """
-    try:
-        from ..pennington_worah import quartic  # type: ignore
-        eq = quartic(S.eta, S.zeta, S.phi, S.psi)
-        return sp.expand(eq.poly.as_expr()), "rmtsym.pennington_worah.quartic"
-    except Exception:  # pragma: no cover - depends on the other module's state
-        return sp.expand(_quartic_expr_reference()), "theory.md §1.4 (reference transcription)"
+    return sp.expand(quartic(S.eta, S.zeta, S.phi, S.psi).poly.as_expr())
 
 
 @functools.lru_cache(maxsize=1)
 def _coefficient_table():
     """Coefficients c[k][j](η, ζ, φ, ψ) of Q = Σ_k Σ_j c[k][j] G^k z^j (k ≤ 4, j ≤ 2)."""
-    expr, _ = _quartic_source()
+    expr = _quartic_expr()
     poly = sp.Poly(expr, S.G, S.z)
     if poly.degree(S.G) > 4 or poly.degree(S.z) > 2:
         raise RmtsymError("the Pennington-Worah equation has an unexpected degree")
