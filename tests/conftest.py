@@ -50,3 +50,23 @@ def single_thread_blas():
         yield
     finally:
         set_(before)
+
+
+@pytest.fixture
+def pdflatex_available():
+    """Whether pdflatex is installed. In CI (environment variable CI set) a missing engine
+    is a failure, never a skip: the LaTeX exports must be compiled there."""
+    import shutil
+
+    if shutil.which("pdflatex") is not None:
+        return True
+    if os.environ.get("CI"):
+        pytest.fail("pdflatex is required in CI (texlive-latex-base)")
+    return False
+
+
+@pytest.fixture
+def require_pdflatex(pdflatex_available):
+    """Skip a LaTeX-compiling test locally when pdflatex is missing (fails in CI instead)."""
+    if not pdflatex_available:
+        pytest.skip("pdflatex not installed")

@@ -125,11 +125,7 @@ def test_snippets_are_ascii(all_snippets):
 
 
 @pytest.mark.latex
-def test_snippets_compile_without_overfull_boxes(all_snippets, tmp_path):
-    if L.pdflatex_path() is None:
-        if os.environ.get("CI"):
-            pytest.fail("pdflatex is required in CI (texlive-latex-base)")
-        pytest.skip("pdflatex not installed")
+def test_snippets_compile_without_overfull_boxes(all_snippets, tmp_path, require_pdflatex):
     doc = L.document("\n\n".join(all_snippets), title="rmtsym exports")
     pdf, log = L.compile_pdf(doc, str(tmp_path), "snippets")
     assert os.path.getsize(pdf) > 1000

@@ -9,7 +9,6 @@ of the MP density, and the exact finite-size Wick polynomials against Monte Carl
 import csv
 import io
 import json
-import shutil
 import subprocess
 from math import comb
 
@@ -324,9 +323,7 @@ def test_table_csv_and_latex(tmp_path):
 
 
 @pytest.mark.latex
-def test_table_latex_compiles(tmp_path):
-    if shutil.which("pdflatex") is None:
-        pytest.skip("no pdflatex")
+def test_table_latex_compiles(tmp_path, require_pdflatex):
     (tmp_path / "t.tex").write_text(latex_document(coefficient_table(6)))
     proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "t.tex"],
                           cwd=tmp_path, capture_output=True, timeout=120)

@@ -77,11 +77,7 @@ def test_markdown_renders_on_github(reports):
 
 
 @pytest.mark.latex
-def test_reports_compile(reports, tmp_path):
-    if L.pdflatex_path() is None:
-        if os.environ.get("CI"):
-            pytest.fail("pdflatex is required in CI (texlive-latex-base)")
-        pytest.skip("pdflatex not installed")
+def test_reports_compile(reports, tmp_path, require_pdflatex):
     for act, data in reports.items():
         pdf, log = L.compile_pdf(render_tex(data), str(tmp_path), f"report_{act}")
         assert os.path.getsize(pdf) > 5000
