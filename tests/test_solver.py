@@ -175,16 +175,22 @@ def test_quartic_matches_free_convolution_fixed_point(pars):
         assert got.imag < 0
 
 
+def _interval_rule(a, b, n):
+    """Gauss–Legendre nodes t and weights on [a, b] after t = a + (b − a) sin²(θ/2), θ ∈ [0, π]:
+    the substitution smooths the square-root edges of a spectral density."""
+    th, w = np.polynomial.legendre.leggauss(n)
+    theta = np.pi * (1 + th) / 2
+    t = a + (b - a) * np.sin(theta / 2) ** 2
+    return t, w * np.pi / 2 * (b - a) / 2 * np.sin(theta)
+
+
 def test_product_wishart_second_moment():
     """η = ζ = 1: m2 = 1 + n1/m + n1/n0 = 1 + φ/ψ + 1/ψ (theory.md §1.5), from the density."""
     phi, psi = 2, 0.5
     s = solver(1, 1, phi, psi)
     (a, b), = s.support()
     a, b = float(a), float(b)
-    th, w = np.polynomial.legendre.leggauss(300)
-    theta = np.pi * (1 + th) / 2
-    t = a + (b - a) * np.sin(theta / 2) ** 2
-    jac = w * np.pi / 2 * (b - a) / 2 * np.sin(theta)
+    t, jac = _interval_rule(a, b, 300)
     rho = s.density_numpy(t)
     (x0, mass), = s.atoms()
     assert float(x0) == 0 and abs(float(mass) - 0.75) < 1e-25
@@ -224,10 +230,7 @@ def test_mass_positivity_and_moments(pars):
     mom = np.zeros(5)
     for a, b in s.support():
         a, b = float(a), float(b)
-        th, w = np.polynomial.legendre.leggauss(400)
-        theta = np.pi * (1 + th) / 2
-        t = a + (b - a) * np.sin(theta / 2) ** 2
-        jac = w * np.pi / 2 * (b - a) / 2 * np.sin(theta)
+        t, jac = _interval_rule(a, b, 400)
         rho = s.density_numpy(t)
         mom += [np.sum(jac * rho * t**k) for k in range(5)]
     assert abs(mom[0] + mass - 1) < 1e-12
@@ -333,10 +336,8 @@ def test_property_herglotz_and_unit_mass(p):
     mass = sum(float(m) for _, m in s.atoms())
     for a, b in s.support():
         a, b = float(a), float(b)
-        th, w = np.polynomial.legendre.leggauss(400)
-        theta = np.pi * (1 + th) / 2
-        t = a + (b - a) * np.sin(theta / 2) ** 2
-        mass += np.sum(w * np.pi / 2 * (b - a) / 2 * np.sin(theta) * s.density_numpy(t))
+        t, jac = _interval_rule(a, b, 400)
+        mass += np.sum(jac * s.density_numpy(t))
     assert abs(mass - 1) < 1e-10
     assert s.support(), "a continuous part always exists"
 
