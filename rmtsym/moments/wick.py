@@ -210,8 +210,8 @@ def wick_finite_size(k: int) -> List[sp.Expr]:
     Returns
     -------
     list of sympy.Expr
-        Polynomials in η, ζ, 1/n0, 1/n1, 1/m (symbols ``n0``, ``n1``, ``m`` of this
-        module), e.g. for j = 2 with ζ = 0: η²(1 + (n1 + 1)/m), the real Wishart value.
+        Polynomials in η, ζ, 1/n0, 1/n1, 1/m (symbols ``n0``, ``n1``, ``m`` of
+        :mod:`rmtsym.symbols`), e.g. for j = 2 with ζ = 0: η²(1 + (n1 + 1)/m), the real Wishart value.
     """
     k = check_order(k, MAX_WICK_ORDER, "wick")
     out = []
