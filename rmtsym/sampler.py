@@ -14,12 +14,18 @@ subtract a random matrix instead). Entries of W and X may also be Rademacher ±1
 uniform on [−√3, √3], scaled to the same variances (universality, Benigni & Péché,
 EJP 26 (2021); theory.md §3).
 
+For Gaussian W and X the product WX is drawn in law, not formed: W = L Qᵀ (Bartlett's
+decomposition, :func:`bartlett_factor`) with Q Haar and independent of L, so WX has the law
+of L X' with X' a fresh min(n0, n1)×m Gaussian matrix; this is exact and costs about half
+the work for square shapes, n1/(2 n0) of it when n1 < n0 (``method="direct"`` multiplies W
+and X instead; non-Gaussian entries always do).
+
 Eigenvalues are computed from the smaller of YYᵀ/m (n1×n1) and YᵀY/m (m×m); when
 m < n1 the n1 − m missing eigenvalues are exact zeros, so the result is always the n1
 eigenvalues of M, sorted increasingly.
 
 Public API: :func:`sample_eigenvalues` (→ :class:`SampleResult`), :func:`sample_matrix`,
-:func:`sample_features`, :func:`sample_gram_eigenvalues`, :func:`random_entries`,
+:func:`sample_features`, :func:`sample_gram_eigenvalues`, :func:`bartlett_factor`, :func:`random_entries`,
 :func:`apply_layer`, :func:`resolve_activation`, :func:`sample_sizes`.
 """
 from __future__ import annotations
@@ -38,6 +44,15 @@ from .errors import ParameterError, RmtsymError
 
 #: accepted entry distributions (all centred, scaled to the stated variance)
 ENTRIES = ("gaussian", "rademacher", "uniform")
+
+#: ways of drawing the pre-activations WX: "bartlett" (exact in law, Gaussian entries only,
+#: see :func:`bartlett_factor`), "direct" (draw W and X, multiply) or "auto" (Bartlett when
+#: W and X are Gaussian and X itself is not asked for)
+METHODS = ("auto", "bartlett", "direct")
+
+#: rows of the triangular product L X' computed at once (Bartlett sampler): 128 keeps the
+#: wasted upper-triangle work small and each block a BLAS-efficient matmul
+_TRIANGLE_BLOCK = 128
 
 #: rows of f(WX) processed at once when applying the activation (bounds temporaries)
 _CHUNK_ELEMENTS = 1 << 20
@@ -461,6 +476,8 @@ class SampleResult:
         The ratios asked for.
     center : float
         The constant μ0 subtracted from f(WX) (0.0 when not centred).
+    method : str
+        How WX was drawn: ``"bartlett"`` or ``"direct"`` (see :func:`sample_eigenvalues`).
     """
 
     eigenvalues: np.ndarray
@@ -477,6 +494,7 @@ class SampleResult:
     entries: Tuple[str, str]
     seed: int
     activation: str = "f"
+    method: str = "direct"
     seconds: float = field(default=0.0, compare=False)
 
     @property
@@ -494,18 +512,106 @@ class SampleResult:
                 "seeds": self.seeds}
 
 
+def _check_method(method) -> str:
+    name = str(method).strip().lower() if isinstance(method, str) else None
+    if name not in METHODS:
+        raise ParameterError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    return name
+
+
+def _resolve_method(method: str, entries: Tuple[str, str], keep_data: bool) -> str:
+    """The way WX is drawn: ``"bartlett"`` or ``"direct"`` (see :func:`bartlett_factor`)."""
+    gaussian = entries == ("gaussian", "gaussian")
+    if method == "auto":
+        return "bartlett" if gaussian and not keep_data else "direct"
+    if method == "bartlett":
+        if not gaussian:
+            raise ParameterError(f"method 'bartlett' needs Gaussian W and X (the reduction uses their "
+                                 f"rotation invariance); got entries {entries[0]} and {entries[1]}, "
+                                 f"use method 'direct'")
+        if keep_data:
+            raise ParameterError("method 'bartlett' never draws W and X, so the data X cannot be "
+                                 "returned; use method 'direct'")
+    return method
+
+
+def bartlett_factor(rng: np.random.Generator, n0: int, n1: int, dtype=np.float64) -> np.ndarray:
+    """A random n1×r lower-trapezoidal L with L Lᵀ distributed as W Wᵀ, W an n1×n0 N(0,1) matrix.
+
+    r = min(n0, n1). The entries are independent: L_jj = sqrt(χ²_{n0−j}) (j = 0..r−1,
+    counting from 0), L_jk ~ N(0, 1) below the diagonal (k < j), zeros above. This is
+    Bartlett's decomposition (M. S. Bartlett, Proc. Roy. Soc. Edinburgh 53, 1933;
+    Muirhead, *Aspects of Multivariate Statistical Theory*, Thm 3.2.14), read as the QR
+    factorisation Wᵀ = Q Lᵀ of the Gaussian matrix Wᵀ: Q is Haar distributed and
+    independent of L, so W = L Qᵀ.
+
+    It is what makes the ``"bartlett"`` sampler exact: for Gaussian X ∈ R^{n0×m}, QᵀX is
+    again an iid Gaussian matrix independent of L, hence
+
+        W X  =_d  L X',   X' ∈ R^{r×m} with iid N(0, 1) entries,
+
+    jointly as n1×m matrices, and f(WX) =_d f(L X') for every f. The product L X' costs
+    n1·r·m − r²m/2 multiply-adds against n1·n0·m for WX, and draws r·m + n1·r − r²/2
+    normal variates against n1·n0 + n0·m.
+    """
+    n0 = _check_positive_int(n0, "n0")
+    n1 = _check_positive_int(n1, "n1")
+    r = min(n0, n1)
+    L = np.zeros((n1, r), dtype=dtype)
+    for j in range(1, r):
+        rng.standard_normal(out=L[j, :j], dtype=L.dtype)
+    if n1 > r:
+        rng.standard_normal(out=L[r:], dtype=L.dtype)
+    diag = np.sqrt(rng.chisquare(np.arange(n0, n0 - r, -1, dtype=np.float64)))
+    L[np.arange(r), np.arange(r)] = diag
+    return L
+
+
+def _bartlett_pre_activations(rng, n0: int, n1: int, m: int, scale: float, Y: np.ndarray) -> None:
+    """Fill Y (n1×m, C order) with scale·L X' =_d scale·W X (see :func:`bartlett_factor`).
+
+    X' is drawn into the first r rows of Y and multiplied by the triangular part of L in
+    place, by row blocks from the bottom up (block i needs only the rows of X' up to its
+    own end, so the rows below it may already hold results). Each block is one numpy
+    matmul, so the work stays in numpy's BLAS and its threads; it does
+    n1·r·m − r²m/2 (1 − _TRIANGLE_BLOCK/r) multiply-adds.
+    """
+    L = bartlett_factor(rng, n0, n1, Y.dtype)
+    r = L.shape[1]
+    top = Y[:r]
+    rng.standard_normal(out=top, dtype=Y.dtype)  # X'
+    if n1 > r:  # the full rows of L: an ordinary product, before X' is overwritten
+        np.matmul(L[r:], top, out=Y[r:])
+        Y[r:] *= scale
+    block = min(_TRIANGLE_BLOCK, r)
+    buffer = np.empty((block, m), dtype=Y.dtype)
+    for start in reversed(range(0, r, block)):
+        stop = min(start + block, r)
+        out = buffer[:stop - start]
+        np.matmul(L[start:stop, :stop], top[:stop], out=out)
+        out *= scale
+        top[start:stop] = out
+
+
 def _sample_one(res: _ResolvedActivation, rng, n0, n1, m, w_std, x_std, entries, mu0, dtype,
-                Y: np.ndarray, keep_data: bool = False):
+                Y: np.ndarray, keep_data: bool = False, method: str = "auto"):
     """Fill the buffer Y with f(WX) − μ0 for one seed.
 
-    W and X live only during the product, so the peak memory is the three matrices W, X,
-    Y; the Gram matrix is formed afterwards, when only Y remains. Returns X if
-    ``keep_data``.
+    ``method="bartlett"`` draws WX in law as w_std·x_std·L X' (:func:`bartlett_factor`;
+    Gaussian entries only); ``"direct"`` draws W and X and multiplies them. In the direct
+    way W and X live only during the product, so the peak memory is the three matrices
+    W, X, Y; the Bartlett way holds L (n1×min(n0, n1)) and Y. The Gram matrix is formed
+    afterwards, when only Y remains. Returns X if ``keep_data`` (direct way only).
     """
-    W = random_entries(rng, (n1, n0), w_std, entries[0], dtype)
-    X = random_entries(rng, (n0, m), x_std, entries[1], dtype)
-    np.matmul(W, X, out=Y)
-    del W
+    method = _resolve_method(method, entries, keep_data)
+    X = None
+    if method == "bartlett":
+        _bartlett_pre_activations(rng, n0, n1, m, w_std * x_std, Y)
+    else:
+        W = random_entries(rng, (n1, n0), w_std, entries[0], dtype)
+        X = random_entries(rng, (n0, m), x_std, entries[1], dtype)
+        np.matmul(W, X, out=Y)
+        del W
     _apply_inplace(res.function, Y, mu0)
     return X if keep_data else None
 
@@ -535,7 +641,7 @@ def _prepare(activation, phi, psi, n0, sigma_w, sigma_x, entries, center, dtype)
 
 def sample_eigenvalues(activation, phi, psi, n0, seeds=1, seed=0, sigma_w=1, sigma_x=1,
                        entries="gaussian", center=True, dtype=np.float64,
-                       progress=None) -> SampleResult:
+                       progress=None, method="auto") -> SampleResult:
     """Sample the eigenvalues of Pennington & Worah's M = YYᵀ/m.
 
     Y = f(WX) − μ0 with W_ij ~ N(0, σw²/n0), X_iμ ~ N(0, σx²) (or Rademacher/uniform
@@ -567,6 +673,12 @@ def sample_eigenvalues(activation, phi, psi, n0, seeds=1, seed=0, sigma_w=1, sig
         float64 (default) or float32.
     progress : bool or None
         Text progress bar on stderr; None shows it only on a TTY for long runs.
+    method : {"auto", "bartlett", "direct"}
+        How WX is drawn. ``"direct"`` draws W and X and multiplies them;
+        ``"bartlett"`` draws the same matrix in law as L X' with L the Bartlett factor of
+        W (:func:`bartlett_factor`), which needs Gaussian entries and costs about half
+        the multiply-adds for square shapes and n1/(2 n0) of them for n1 ≤ n0;
+        ``"auto"`` (default) takes Bartlett whenever W and X are Gaussian.
 
     Returns
     -------
@@ -580,6 +692,7 @@ def sample_eigenvalues(activation, phi, psi, n0, seeds=1, seed=0, sigma_w=1, sig
     res, n0, n1, m, sigma_w, sigma_x, entries, dtype, mu0 = _prepare(
         activation, phi, psi, n0, sigma_w, sigma_x, entries, center, dtype)
     seeds = _check_positive_int(seeds, "seeds")
+    method = _resolve_method(_check_method(method), entries, keep_data=False)
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ParameterError(f"seed must be a non-negative whole number, got {seed!r}")
     seed = int(seed)
@@ -591,19 +704,19 @@ def sample_eigenvalues(activation, phi, psi, n0, seeds=1, seed=0, sigma_w=1, sig
     start = time.perf_counter()
     for s in range(seeds):
         rng = np.random.default_rng([seed, s])
-        _sample_one(res, rng, n0, n1, m, w_std, x_std, entries, mu0, dtype, Y)
+        _sample_one(res, rng, n0, n1, m, w_std, x_std, entries, mu0, dtype, Y, method=method)
         out[s] = sample_gram_eigenvalues(Y, normalization=m, side="rows")
         bar.update(s + 1)
     return SampleResult(eigenvalues=out, n0=n0, n1=n1, m=m, phi=n0 / m, psi=n0 / n1,
                         requested_phi=_check_positive_real(phi, "phi"),
                         requested_psi=_check_positive_real(psi, "psi"),
                         center=mu0, sigma_w=sigma_w, sigma_x=sigma_x, entries=entries, seed=seed,
-                        activation=res.name, seconds=time.perf_counter() - start)
+                        activation=res.name, method=method, seconds=time.perf_counter() - start)
 
 
 def sample_features(activation, phi, psi, n0, seed=0, sigma_w=1, sigma_x=1, entries="gaussian",
                     center=True, dtype=np.float64, rng: Optional[np.random.Generator] = None,
-                    return_data: bool = False):
+                    return_data: bool = False, method="auto"):
     """One feature matrix Y = f(WX) − μ0 ∈ R^{n1×m} (PW conventions, theory.md §1.1).
 
     For applications that need the features themselves: random-feature ridge regression
@@ -616,7 +729,11 @@ def sample_features(activation, phi, psi, n0, seed=0, sigma_w=1, sigma_x=1, entr
         The generator to draw from; default ``numpy.random.default_rng([seed, 0])``, the
         generator of seed index 0 of :func:`sample_eigenvalues` (same Y).
     return_data : bool
-        Also return X (n0×m), e.g. to build the input Gram.
+        Also return X (n0×m), e.g. to build the input Gram. X exists only when W and X
+        are drawn directly, so ``"auto"`` then takes the direct way (and Y differs from
+        the one drawn with the same seed without ``return_data``).
+    method : {"auto", "bartlett", "direct"}
+        As in :func:`sample_eigenvalues`.
 
     Returns
     -------
@@ -630,7 +747,7 @@ def sample_features(activation, phi, psi, n0, seed=0, sigma_w=1, sigma_x=1, entr
         rng = np.random.default_rng([int(seed), 0])
     Y = np.empty((n1, m), dtype=dtype)
     X = _sample_one(res, rng, n0, n1, m, sigma_w / math.sqrt(n0), sigma_x, entries, mu0, dtype, Y,
-                    keep_data=return_data)
+                    keep_data=return_data, method=_check_method(method))
     if return_data:
         return Y, X
     return Y
@@ -638,7 +755,7 @@ def sample_features(activation, phi, psi, n0, seed=0, sigma_w=1, sigma_x=1, entr
 
 def sample_matrix(activation, phi, psi, n0, seed=0, sigma_w=1, sigma_x=1, entries="gaussian",
                   center=True, dtype=np.float64, which: str = "M",
-                  rng: Optional[np.random.Generator] = None) -> np.ndarray:
+                  rng: Optional[np.random.Generator] = None, method="auto") -> np.ndarray:
     """One sample of Y = f(WX) − μ0 (``which="Y"``) or of M = YYᵀ/m (``which="M"``).
 
     Same conventions and seeding as :func:`sample_features` (seed index 0 of
@@ -647,7 +764,7 @@ def sample_matrix(activation, phi, psi, n0, seed=0, sigma_w=1, sigma_x=1, entrie
     if which not in ("M", "Y"):
         raise ParameterError(f"which must be 'M' or 'Y', got {which!r}")
     Y = sample_features(activation, phi, psi, n0, seed=seed, sigma_w=sigma_w, sigma_x=sigma_x,
-                        entries=entries, center=center, dtype=dtype, rng=rng)
+                        entries=entries, center=center, dtype=dtype, rng=rng, method=method)
     if which == "Y":
         return Y
     M = Y @ Y.T
@@ -662,5 +779,5 @@ from .validation import (kolmogorov_distance, moments, moments_se,  # noqa: E402
 
 __all__ = ["ENTRIES", "SampleResult", "kolmogorov_distance", "wasserstein1", "moments",
            "moments_se", "sample_eigenvalues", "sample_features", "sample_matrix",
-           "sample_gram_eigenvalues", "sample_sizes", "sample_layers", "LayerSample", "random_entries", "apply_layer",
+           "sample_gram_eigenvalues", "sample_sizes", "bartlett_factor", "METHODS", "sample_layers", "LayerSample", "random_entries", "apply_layer",
            "resolve_activation", "centring_constant"]

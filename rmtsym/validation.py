@@ -393,12 +393,14 @@ def fit_inverse_n(ns: Sequence[float], values: Sequence[float],
 
 def moment_extrapolation(activation, phi, psi, sizes: Sequence[int] = (250, 500, 1000),
                          seeds: int = 4, kmax: int = 3, law=None, seed: int = 0,
-                         sigma_w=1, sigma_x=1, entries="gaussian", center=True) -> List[dict]:
+                         sigma_w=1, sigma_x=1, entries="gaussian", center=True,
+                         method="auto") -> List[dict]:
     """Finite-size extrapolation of the moments: m_k(n0) = a + b/n0 over several n0.
 
     Samples ``seeds`` matrices at each n0 in ``sizes`` (:func:`rmtsym.sampler.sample_eigenvalues`),
     fits each moment by :func:`fit_inverse_n` with the across-seed standard errors as
     weights, and compares the intercept a (the n → ∞ value) with ``law.moment(k)``.
+    ``method`` is the sampler's way of drawing WX (see :func:`rmtsym.sampler.sample_eigenvalues`).
 
     Returns
     -------
@@ -414,7 +416,8 @@ def moment_extrapolation(activation, phi, psi, sizes: Sequence[int] = (250, 500,
     vals, errs, n_used = [], [], []
     for i, n0 in enumerate(sizes):
         res = sample_eigenvalues(activation, phi, psi, n0, seeds=seeds, seed=seed + 1000 * i,
-                                 sigma_w=sigma_w, sigma_x=sigma_x, entries=entries, center=center)
+                                 sigma_w=sigma_w, sigma_x=sigma_x, entries=entries, center=center,
+                                 method=method)
         vals.append(moments(res, kmax))
         errs.append(moments_se(res, kmax))
         n_used.append(res.n0)
@@ -576,7 +579,7 @@ def _pw_law(res, n0, n1, m, sigma_w, sigma_x, dps):
 
 def validate(activation, phi, psi, n0, seeds=4, seed=0, sigma_w=1, sigma_x=1, entries="gaussian",
              law=None, tolerance: Optional[float] = None, kmax: int = 4, dps: int = 30,
-             progress=None) -> ValidationReport:
+             progress=None, method="auto") -> ValidationReport:
     """Sample Pennington & Worah's M = YYᵀ/m and measure its distance to the PW law.
 
     The law is :class:`rmtsym.law.PenningtonWorahLaw` (Pennington & Worah, NeurIPS 2017:
@@ -586,7 +589,8 @@ def validate(activation, phi, psi, n0, seeds=4, seed=0, sigma_w=1, sigma_x=1, en
     eigenvalues, the edges, the outliers beyond a Tracy–Widom margin, the moments with
     standard errors against ``law.moment(k)``, the atoms with their empirical mass, and
     the verdict: pass iff KS ≤ tolerance, default 0.02·1000/min(n0, n1, m)
-    (:func:`default_tolerance` explains why).
+    (:func:`default_tolerance` explains why). ``method`` is the sampler's way of drawing WX
+    (see :func:`rmtsym.sampler.sample_eigenvalues`).
     """
     from .sampler import resolve_activation, sample_eigenvalues, sample_sizes
 
@@ -597,7 +601,8 @@ def validate(activation, phi, psi, n0, seeds=4, seed=0, sigma_w=1, sigma_x=1, en
     eta = getattr(law, "eta", None)
     zeta = getattr(law, "zeta", None)
     result = sample_eigenvalues(res, phi, psi, n0, seeds=seeds, seed=seed, sigma_w=sigma_w,
-                                sigma_x=sigma_x, entries=entries, center=True, progress=progress)
+                                sigma_x=sigma_x, entries=entries, center=True, progress=progress,
+                                method=method)
     return compare(result, law, tolerance=tolerance, kmax=kmax,
                    eta=float(eta) if eta is not None else None,
                    zeta=float(zeta) if zeta is not None else None, activation=res.name)

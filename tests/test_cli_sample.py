@@ -57,6 +57,18 @@ def test_sample_entries_and_sigmas(capsys):
     assert code == 0 and d["entries"] == "rademacher" and d["sigma_w"] == 2.0 and d["sigma_x"] == 0.5
     # f(x) = x: E m1 = σw²σx² = 1 exactly; 5 standard errors
     assert abs(d["moments"]["m1"] - 1.0) < 5 * d["moments_se"]["m1"]
+    assert d["method"] == "direct"  # Bartlett's reduction needs Gaussian entries
+
+
+@pytest.mark.parametrize("method, used", [("auto", "bartlett"), ("bartlett", "bartlett"),
+                                          ("direct", "direct")])
+def test_sample_method(capsys, method, used):
+    code, out, _ = run(capsys, "sample", "tanh", "--phi", "1", "--psi", "2", "--n0", "30",
+                       "--seed", "2", "--method", method, "--json")
+    d = json.loads(out)
+    assert code == 0 and d["method"] == used
+    ref = sample_eigenvalues("tanh", 1, 2, 30, seed=2, method=used)
+    np.testing.assert_allclose(d["eigenvalues"], ref.pooled)
 
 
 @pytest.mark.parametrize("argv, fragment", [
@@ -70,6 +82,8 @@ def test_sample_entries_and_sigmas(capsys):
     (["--n0", "10", "--phi", "0"], "phi must be"),
     (["--n0", "10", "--phi", "1/0"], "phi must be"),
     (["--n0", "10", "--entries", "cauchy"], "invalid choice"),
+    (["--n0", "10", "--method", "fast"], "invalid choice"),
+    (["--n0", "10", "--entries", "uniform", "--method", "bartlett"], "needs Gaussian W and X"),
     (["--n0", "10", "--sigma-w", "-1"], "sigma_w must be"),
 ])
 def test_sample_bad_arguments_exit_2_with_one_sentence(capsys, argv, fragment):

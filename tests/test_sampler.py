@@ -6,7 +6,8 @@ import pytest
 from scipy import stats
 
 from rmtsym.errors import ParameterError, RmtsymError
-from rmtsym.sampler import (SampleResult, apply_layer, centring_constant, random_entries,
+from rmtsym.sampler import (SampleResult, apply_layer, bartlett_factor, centring_constant,
+                            random_entries,
                             sample_eigenvalues, sample_features, sample_gram_eigenvalues,
                             sample_matrix, sample_sizes)
 
@@ -181,20 +182,95 @@ def _linear_m2_exact(n0, n1, m, sw=1.0, sx=1.0):
     return (sw ** 4 / n0 ** 2) / (m ** 2 * n1) * ((n1 ** 2 + n1) * trs2 + n1 * trs_sq)
 
 
-def test_linear_moments_equal_exact_finite_size_expectations():
-    # f(x) = x: E m1 = σw²σx² exactly; E m2 from Wick's theorem (above), at n0=8, n1=12, m=16
+@pytest.mark.parametrize("method", ["bartlett", "direct"])
+@pytest.mark.parametrize("n0, phi, psi, n1, m", [(8, 0.5, 2 / 3, 12, 16), (12, 0.75, 1.5, 8, 16)])
+def test_linear_moments_equal_exact_finite_size_expectations(method, n0, phi, psi, n1, m):
+    # f(x) = x: E m1 = σw²σx² exactly; E m2 from Wick's theorem (above), with n1 > n0 (the
+    # Bartlett factor is trapezoidal) and n1 < n0 (triangular), for both ways of drawing WX
     sw, sx = 1.3, 0.8
-    r = sample_eigenvalues(identity, 0.5, 2 / 3, 8, seeds=3000, sigma_w=sw, sigma_x=sx)
-    assert (r.n0, r.n1, r.m) == (8, 12, 16)
+    r = sample_eigenvalues(identity, phi, psi, n0, seeds=3000, sigma_w=sw, sigma_x=sx, method=method)
+    assert (r.n0, r.n1, r.m) == (n0, n1, m) and r.method == method
     per = np.stack([r.eigenvalues.mean(axis=1), (r.eigenvalues ** 2).mean(axis=1)], axis=1)
     mean, se = per.mean(axis=0), per.std(axis=0, ddof=1) / math.sqrt(per.shape[0])
     m1 = (sw * sx) ** 2
-    m2 = _linear_m2_exact(8, 12, 16, sw, sx)
+    m2 = _linear_m2_exact(n0, n1, m, sw, sx)
     # 4.5 standard errors: a false failure has probability < 1e-5 per check
     assert abs(mean[0] - m1) < 4.5 * se[0]
     assert abs(mean[1] - m2) < 4.5 * se[1]
     # the finite-size m2 differs from the limit 1 + n1/m + n1/n0 by more than the test's resolution
-    assert abs(m2 - m1 ** 2 * (1 + 12 / 16 + 12 / 8)) > 6 * se[1]
+    assert abs(m2 - m1 ** 2 * (1 + n1 / m + n1 / n0)) > 6 * se[1]
+
+
+# --------------------------------------------------------------------------- Bartlett's reduction
+@pytest.mark.parametrize("n0, n1", [(7, 4), (4, 7), (5, 5), (1, 3), (3, 1)])
+def test_bartlett_factor_has_the_shape_and_the_wishart_moments_of_w(n0, n1):
+    rng = np.random.default_rng(5)
+    L = bartlett_factor(rng, n0, n1)
+    r = min(n0, n1)
+    assert L.shape == (n1, r)
+    assert np.all(np.triu(L[:r], 1) == 0) and np.all(np.diag(L[:r]) > 0)
+    # A = L Lᵀ against W Wᵀ ~ Wishart_{n1}(I, n0): E A = n0 I and E tr A² = n0 n1 (n0 + n1 + 1)
+    # (Muirhead Thm 3.2.14), checked to 4.5 standard errors over 20000 draws
+    draws = 20000
+    diag_mean = np.zeros(n1)
+    off = np.empty(draws)
+    tr2 = np.empty(draws)
+    for k in range(draws):
+        L = bartlett_factor(rng, n0, n1)
+        A = L @ L.T
+        diag_mean += np.diag(A) / draws
+        off[k] = A[-1, 0] if n1 > 1 else 0.0
+        tr2[k] = np.sum(A * A)
+    assert np.all(np.abs(diag_mean - n0) < 4.5 * math.sqrt(2 * n0 / draws))
+    assert abs(off.mean()) < 4.5 * math.sqrt(n0 / draws)
+    assert abs(tr2.mean() - n0 * n1 * (n0 + n1 + 1)) < 4.5 * tr2.std(ddof=1) / math.sqrt(draws)
+
+
+@pytest.mark.parametrize("n0, n1, m", [(300, 200, 50), (150, 400, 70), (200, 200, 1), (5, 3, 4)])
+def test_bartlett_product_in_place_equals_l_times_x(n0, n1, m):
+    # the in-place, bottom-up block product (blocks of 128 rows) reproduces scale·L·X' exactly,
+    # with the same draws: L first, then X'
+    from rmtsym.sampler import _bartlett_pre_activations
+
+    Y = np.empty((n1, m))
+    _bartlett_pre_activations(np.random.default_rng(9), n0, n1, m, 0.3, Y)
+    rng = np.random.default_rng(9)
+    L = bartlett_factor(rng, n0, n1)
+    Xp = rng.standard_normal((L.shape[1], m))
+    np.testing.assert_allclose(Y, 0.3 * (L @ Xp), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("f, phi, psi", [(np.tanh, 1, 1), (relu, 0.5, 2.0), (np.sin, 2.0, 0.5),
+                                         (lambda x: x * x, 1, 4.0)])
+def test_bartlett_and_direct_sample_the_same_law(f, phi, psi):
+    # the two ways of drawing WX give the same spectrum: pooled two-sample KS within the
+    # rigidity threshold of the independent-simulation test below; the 1/n0 bias of m1
+    # (row norms of W) is the same in both, so their m1 agree to 4.5 standard errors
+    a = sample_eigenvalues(f, phi, psi, 120, seeds=16, seed=3, method="bartlett", center=False)
+    b = sample_eigenvalues(f, phi, psi, 120, seeds=16, seed=4, method="direct", center=False)
+    assert (a.method, b.method) == ("bartlett", "direct")
+    d = stats.ks_2samp(a.pooled, b.pooled, method="asymp").statistic
+    assert d < _pooled_ks_threshold(a.n1, 16)
+    ma, mb = a.eigenvalues.mean(axis=1), b.eigenvalues.mean(axis=1)
+    se = math.sqrt(ma.var(ddof=1) / ma.size + mb.var(ddof=1) / mb.size)
+    assert abs(ma.mean() - mb.mean()) < 4.5 * se
+
+
+def test_method_choice_and_its_errors():
+    assert sample_eigenvalues(np.tanh, 1, 1, 10).method == "bartlett"
+    assert sample_eigenvalues(np.tanh, 1, 1, 10, entries="uniform").method == "direct"
+    assert sample_eigenvalues(np.tanh, 1, 1, 10, entries=("gaussian", "rademacher")).method == "direct"
+    with pytest.raises(ParameterError, match="needs Gaussian W and X"):
+        sample_eigenvalues(np.tanh, 1, 1, 10, entries="rademacher", method="bartlett")
+    with pytest.raises(ParameterError, match="cannot be returned"):
+        sample_features(np.tanh, 1, 1, 10, return_data=True, method="bartlett")
+    with pytest.raises(ParameterError, match="method must be one of"):
+        sample_eigenvalues(np.tanh, 1, 1, 10, method="fast")
+    # auto with the data asked for draws W and X directly; float32 runs through strmm
+    Y, X = sample_features(np.tanh, 1, 1, 10, return_data=True)
+    assert X.shape == (10, 10)
+    r = sample_eigenvalues(np.tanh, 1, 2, 40, dtype=np.float32, method="bartlett")
+    assert r.eigenvalues.dtype == np.float32 and np.all(np.isfinite(r.eigenvalues))
 
 
 @pytest.mark.parametrize("entries", ["rademacher", "uniform"])

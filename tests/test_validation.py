@@ -208,15 +208,19 @@ def test_default_tolerance():
 @pytest.mark.parametrize("act, phi, psi", [("tanh", 1, 1), ("relu", 2, 0.5), ("x**2", 0.5, 1)])
 def test_validate_small(act, phi, psi):
     pytest.importorskip("rmtsym.law")
-    rep = V.validate(act, phi, psi, 300, seeds=3)
+    rep = V.validate(act, phi, psi, 300, seeds=6)
     d = rep.as_dict()
     assert d["verdict"] == "pass", d
     assert d["tolerance"] == pytest.approx(0.02 * 1000 / min(rep.sizes["n0"], rep.sizes["n1"],
                                                               rep.sizes["m"]))
     assert d["kolmogorov"] <= d["tolerance"]
-    # m1 = η (theory.md §1.6): within 2 % at n0 = 300 (1/n finite-size corrections, and the
-    # O(1/√(n1 m seeds)) noise is far smaller)
-    assert d["moments"][0] == pytest.approx(d["law_moments"][0], rel=0.02)
+    # m1 = η (theory.md §1.6) up to a 1/n0 bias and the noise across seeds. The bias comes from
+    # the row norms of W (‖w_i‖² ~ χ²_{n0}/n0): for x² it is exactly E m1 − η = 6/n0 = 0.02 at
+    # n0 = 300 (E[(z² − 1)²] = 3 E s⁴ − 2 E s² + 1 with E s⁴ = 1 + 2/n0), within 1 % of η; the
+    # same fluctuation makes m1 of one matrix scatter by ~4·√(2/n0)/√n1 ≈ 0.025 for x², so
+    # 4 standard errors across the seeds are added
+    m1, se = d["moments"][0], d["moments_se"][0]
+    assert abs(m1 - d["law_moments"][0]) <= 0.02 * d["law_moments"][0] + 4 * se
     if phi / psi > 1:  # atom 1 − ψ/φ at 0, realised exactly by the padding
         assert d["atoms"][0][1] == pytest.approx(1 - psi / phi)
         assert d["empirical_atom_mass"][0] == pytest.approx(1 - psi / phi)

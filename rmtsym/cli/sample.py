@@ -22,6 +22,10 @@ def _common_arguments(p) -> None:
     p.add_argument("--seed", default="0", help="base seed, a whole number ≥ 0 (default 0)")
     p.add_argument("--entries", default="gaussian", choices=["gaussian", "rademacher", "uniform"],
                    help="law of the entries of W and X, scaled to the PW variances (default gaussian)")
+    p.add_argument("--method", default="auto", choices=["auto", "bartlett", "direct"],
+                   help="how WX is drawn: 'direct' multiplies W and X; 'bartlett' draws the same "
+                        "matrix in law as L·X' with L the Bartlett factor of W (Gaussian entries "
+                        "only, about half the work); 'auto' (default) takes Bartlett when it can")
     add_sigma_flags(p)
     p.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
 
@@ -52,7 +56,8 @@ def handle_sample(args) -> dict:
     res = sample_eigenvalues(args.activation, args.phi, args.psi, _n0(args.n0),
                              seeds=parse_int(args.seeds, "--seeds", 1), seed=parse_int(args.seed, "--seed", 0),
                              sigma_w=args.sigma_w, sigma_x=args.sigma_x, entries=args.entries,
-                             center=not args.no_center, progress=True if args.progress else None)
+                             center=not args.no_center, progress=True if args.progress else None,
+                             method=args.method)
     pooled = res.pooled
     if pooled.size > MAX_PRINTED:
         raise ParameterError(f"{pooled.size} eigenvalues are too many to print (at most {MAX_PRINTED}); "
@@ -64,6 +69,7 @@ def handle_sample(args) -> dict:
         "sigma_w": res.sigma_w,
         "sigma_x": res.sigma_x,
         "entries": res.entries[0],
+        "method": res.method,
         "centered": not args.no_center,
         "center": res.center,
         "seed": res.seed,
@@ -93,8 +99,10 @@ def handle_validate(args) -> dict:
     rep = validate(args.activation, args.phi, args.psi, _n0(args.n0),
                    seeds=parse_int(args.seeds, "--seeds", 1), seed=parse_int(args.seed, "--seed", 0),
                    sigma_w=args.sigma_w, sigma_x=args.sigma_x, entries=args.entries,
-                   tolerance=tolerance, progress=True if args.progress else None)
+                   tolerance=tolerance, progress=True if args.progress else None,
+                   method=args.method)
     out = rep.as_dict()
+    out["method"] = rep.result.method
     out["moments"] = {f"m{k}": v for k, v in enumerate(out["moments"], 1)}
     out["moments_se"] = {f"m{k}": (v if v == v else None) for k, v in enumerate(out["moments_se"], 1)}
     out["law_moments"] = {f"m{k}": v for k, v in enumerate(out["law_moments"], 1)}
@@ -109,7 +117,7 @@ def handle_validate(args) -> dict:
         out["extrapolation"] = moment_extrapolation(
             args.activation, args.phi, args.psi, sizes=sizes, seeds=rep.sizes["seeds"],
             kmax=3, law=rep.law, seed=rep.result.seed, sigma_w=args.sigma_w,
-            sigma_x=args.sigma_x, entries=args.entries)
+            sigma_x=args.sigma_x, entries=args.entries, method=args.method)
     return out
 
 
