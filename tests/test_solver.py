@@ -324,7 +324,8 @@ def test_other_algebraic_law_semicircle():
 params = st.tuples(st.floats(0.2, 3.0), st.floats(0.0, 1.0), st.floats(0.25, 4.0), st.floats(0.25, 4.0))
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          derandomize=True)
 @given(params)
 def test_property_herglotz_and_unit_mass(p):
     eta, frac, phi, psi = (round(v, 3) for v in p)
@@ -336,7 +337,10 @@ def test_property_herglotz_and_unit_mass(p):
     mass = sum(float(m) for _, m in s.atoms())
     for a, b in s.support():
         a, b = float(a), float(b)
-        t, jac = _interval_rule(a, b, 400)
+        # 1600 nodes: a density that climbs steeply within 1 % of its edge (η = 1, ζ = .8125,
+        # φ = .25, ψ = .5, found by hypothesis) leaves 1.7e-7 of the mass to 400 nodes and
+        # 1e-13 to 1600
+        t, jac = _interval_rule(a, b, 1600)
         mass += np.sum(jac * s.density_numpy(t))
     assert abs(mass - 1) < 1e-10
     assert s.support(), "a continuous part always exists"

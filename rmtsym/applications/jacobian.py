@@ -24,7 +24,17 @@ Three outputs:
      solved by :class:`rmtsym.solver.BranchSolver` for the density, support and atoms.
      For the linear Gaussian network (p = 1, σw = 1) it is the Fuss–Catalan law with
      λ_max = (L + 1)^{L+1}/L^L.
-(iii) for a continuous ν_{D²} (tanh, erf, ...) only the moments (i) are given.
+(iii) the density for any ν_{D²} (tanh, erf, ... as well as the 0/1 cases), numerically, by
+     the S-transform relation solved for the spectral parameter. With u = χ_{D²}(w), i.e.
+     w = ψ_{D²}(u) = E[u D²/(1 − u D²)], and w = zG − 1, the product formula gives z as an
+     explicit function of u (:class:`JacobianDensity`):
+        Gaussian:    z = (1 + w) σw^{2L} w^{L−1} / u^L
+        orthogonal:  z = ((1 + w)/w) (σw² w / (u (1 + w)))^L,          G(z) = (1 + w)/z.
+     ψ_{D²} is a one-dimensional Gaussian integral (composite Gauss–Legendre split at the
+     kinks of φ′), and u(z) is followed by Newton continuation from z = x + iY (Y large,
+     u ≈ σw^{2L} μ1^{L−1}/z) down to the real axis, so the branch is the one with
+     zG(z) → 1 at infinity. The support's upper edge is the critical value of z(u) on
+     (0, 1/max D²); for the 0/1 cases this reproduces the algebraic law of (ii).
 """
 from __future__ import annotations
 
@@ -41,7 +51,7 @@ from ..numbers import Certified, check_dps
 from .signal_propagation import integrals_for, length_fixed_point, to_mpf
 
 __all__ = ["derivative_moments", "s_transform_series", "jacobian_moments", "jacobian_equation",
-           "jacobian_law", "fuss_catalan_edge", "jacobian_moments_rectangular", "JacobianSpectrum", "jacobian_spectrum",
+           "jacobian_law", "JacobianDensity", "jacobian_density", "fuss_catalan_edge", "jacobian_moments_rectangular", "JacobianSpectrum", "jacobian_spectrum",
            "sample_jacobian_eigenvalues", "moments_from_s", "s_from_moments"]
 
 MAX_ORDER = 12
@@ -249,6 +259,277 @@ def jacobian_law(activation, layers: int, sigma_w=1, sigma_b=0, orthogonal: bool
     return SpectralLaw(jacobian_equation(p, layers, 1, orthogonal), dps=dps)
 
 
+class JacobianDensity:
+    """The limit spectral law of J_L J_Lᵀ for any activation, in double precision (module, (iii)).
+
+    Pennington, Schoenholz & Ganguli (NeurIPS 2017, arXiv:1711.04735) S-transform product
+    S_{JJᵀ} = Π_l S_{D²} S_{WWᵀ}, solved for the spectral parameter: with
+    w = ψ_{D²}(u) = E[u D²/(1 − u D²)] (D² = φ′(√q* Z)²),
+
+        Gaussian:    z(u) = (1 + w) σw^{2L} w^{L−1} / u^L
+        orthogonal:  z(u) = ((1 + w)/w) (σw² w / (u (1 + w)))^L,     G(z) = (1 + w)/z.
+
+    Parameters
+    ----------
+    activation : str or Activation
+        φ (its derivative is taken symbolically; kinks give Heaviside steps).
+    layers : int
+        L ≥ 1.
+    sigma_w, sigma_b : float
+        Weight and bias scales; every layer sits at the fixed point q* of the length map.
+    orthogonal : bool
+        Haar-orthogonal (True) or Gaussian (False) square weights.
+    nodes : int
+        Gauss–Legendre nodes per panel of the D² integral (panels of length ≤ 2.5 on
+        [−12, 12] in units of √q*, split at the kinks).
+
+    Notes
+    -----
+    The atom at 0 has the mass P(D² = 0) (rank J_L = rank D_L). The numbers are double
+    precision: the tests compare the density with the algebraic law for ReLU and hard-tanh
+    (≤ 1e-8 relative), its moments with the exact S-transform series, L = 1 orthogonal with
+    the law of σw² D² itself, and the law with simulated networks.
+    """
+
+    #: continuation steps from Im z = Y to the target, and Newton iterations per step
+    STEPS = 30
+    NEWTON = 4
+
+    def __init__(self, activation, layers: int, sigma_w=1, sigma_b=0, orthogonal: bool = False,
+                 q0=1, nodes: int = 32):
+        fp = _setup(activation, layers, sigma_w, sigma_b, q0)
+        if orthogonal and int(layers) == 1:
+            # u(z) runs along the real cut of ψ_{D²}, which the discretised integral cannot
+            # follow; the law needs no solver there
+            raise RmtsymError("one orthogonal layer gives J Jᵀ = σw² D², whose law is that of "
+                              "σw² φ′(√q* Z)²; this solver needs L ≥ 2 orthogonal layers")
+        I = integrals_for(activation)
+        self.activation = I.name
+        self.layers = int(layers)
+        self.orthogonal = bool(orthogonal)
+        self.q_star = fp.q_star
+        q = float(fp.q_star.value)
+        if not q > 0:
+            raise RmtsymError("the fixed point q* is 0: every pre-activation vanishes and D² is "
+                              "the constant φ′(0)²; the Jacobian law is a point mass")
+        root = float(np.sqrt(q))
+        t, wt = I._panels(-12.0, 12.0, [float(k) / root for k in I.kinks], int(nodes))
+        self._weights = wt * np.exp(-0.5 * t * t) / np.sqrt(2 * np.pi)
+        self._d = np.asarray(I._np(True)(root * t), dtype=float) ** 2
+        if not np.all(np.isfinite(self._d)):
+            raise RmtsymError("φ′ is not finite on the real line; no Jacobian law")
+        self._sw2 = float(to_mpf(sigma_w, "sigma_w", positive=True)) ** 2
+        self.mu1 = float(np.sum(self._weights * self._d))
+        self.d_max = float(self._d.max())
+        # an atom of D² is a value taken on an interval, i.e. at three nodes or more exactly
+        # (one node, or a ±t pair of an even φ′², hitting a value is only the quadrature)
+        self._atom = self._mass_at(0.0)
+        top = self._mass_at(self.d_max)
+        if self.orthogonal and top > 0 and 1 - self.layers * (1 - top) > 0:
+            # L free projections of rank p n share a subspace of dimension (1 − L(1 − p)) n:
+            # an atom at the top that this continuous solver does not resolve
+            raise RmtsymError("with orthogonal weights D² has an atom at its maximum that survives "
+                              "the L layers (an atom at the top of the spectrum); use "
+                              "jacobian_law for this activation")
+        self._edge = None
+        self._grid_cache = {}
+
+    def _mass_at(self, value: float) -> float:
+        hit = self._d == value
+        return float(np.sum(self._weights[hit])) if np.count_nonzero(hit) >= 3 else 0.0
+
+    # -------------------------------------------------------------- the map u ↦ z
+    def _psi(self, u):
+        u = np.asarray(u)[..., None]
+        den = 1 - u * self._d
+        with np.errstate(all="ignore"):
+            w = np.sum(self._weights * u * self._d / den, axis=-1)
+            dw = np.sum(self._weights * self._d / den ** 2, axis=-1)
+        return w, dw
+
+    def _z_of_u(self, u):
+        """(z(u), z′(u)/z(u), w(u))."""
+        w, dw = self._psi(u)
+        L, sw2 = self.layers, self._sw2
+        with np.errstate(all="ignore"):
+            if self.orthogonal:
+                z = (1 + w) / w * (sw2 * w / (u * (1 + w))) ** L
+                ell = (1 - L) * dw / (1 + w) + (L - 1) * dw / w - L / u
+            else:
+                z = (1 + w) * sw2 ** L * w ** (L - 1) / u ** L
+                ell = dw / (1 + w) + (L - 1) * dw / w - L / u
+        return z, ell, w
+
+    def _continue(self, z_target, steps):
+        x, eps = z_target.real, z_target.imag
+        top = 10.0 * (self._sw2 * self.mu1) ** self.layers + 10.0 * float(np.max(np.abs(x), initial=0))
+        u = None
+        for k in range(steps + 1):
+            z = x + 1j * top * (eps / top) ** (k / steps)
+            if u is None:
+                u = self._sw2 ** self.layers * self.mu1 ** (self.layers - 1) / z
+            for _ in range(self.NEWTON):
+                zu, ell, _ = self._z_of_u(u)
+                with np.errstate(all="ignore"):
+                    step = (1 - z / zu) / ell
+                    size = np.abs(step)
+                    limit = 0.5 * np.abs(u)
+                    step = np.where(size > limit, step * limit / size, step)
+                u = u - np.where(np.isfinite(step), step, 0)
+        zu, _, w = self._z_of_u(u)
+        return (1 + w) / z_target, np.abs(zu / z_target - 1)
+
+    def _solve(self, zu):
+        """G at points of the upper half-plane, and whether each point converged.
+
+        Points whose continuation does not close to a relative residual of 1e-9 (or ends
+        with Im G > 0) are redone with 8× finer steps.
+        """
+        g, res = self._continue(zu, self.STEPS)
+        bad = ~(res < 1e-9) | (g.imag > 0)
+        if np.any(bad):
+            g2, res2 = self._continue(zu[bad], 8 * self.STEPS)
+            g[bad], res[bad] = g2, res2
+        return g, (res < 1e-9) & ~(g.imag > 0)
+
+    def stieltjes(self, z):
+        """G(z) = ∫ dν(λ)/(z − λ) for Im z ≠ 0 (conjugate symmetric), vectorised.
+
+        Raises RmtsymError where the continuation does not converge.
+        """
+        zin = np.asarray(z, dtype=complex)
+        shape = zin.shape
+        zf = zin.ravel()
+        if np.any(zf.imag == 0):
+            raise ParameterError("stieltjes needs Im z ≠ 0; use pdf for points on the real axis")
+        lower = zf.imag < 0
+        g, ok = self._solve(np.where(lower, np.conj(zf), zf))
+        if not np.all(ok):
+            raise RmtsymError("the continuation of the Jacobian S-transform equation did not "
+                              "converge at some points")
+        g = np.where(lower, np.conj(g), g)
+        return g.reshape(shape)
+
+    # -------------------------------------------------------------- the law
+    def support(self):
+        """[(0, upper)]: upper = min of z(u) on (0, 1/max D²), where z′(u) = 0.
+
+        The lower end is 0: for Gaussian weights each square Wishart factor has its hard
+        edge at 0; for orthogonal weights D² itself reaches down to 0 when φ′ vanishes at
+        infinity (tanh, erf, sigmoid), although the density is then exponentially small
+        near 0.
+        """
+        from scipy.optimize import brentq
+
+        if self._edge is None:
+            def ell(u):
+                return float(self._z_of_u(np.array(u))[1])
+
+            hi = (1 - 1e-13) / self.d_max
+            if ell(hi) > 0:
+                u_c = brentq(ell, hi * 1e-9, hi, xtol=1e-15, rtol=1e-14)
+            else:  # z(u) still decreasing at the end of the real branch
+                u_c = hi
+            self._edge = (0.0, float(self._z_of_u(np.array(u_c))[0]))
+        return [self._edge]
+
+    def atoms(self):
+        """[(0, P(D² = 0))] when φ′ vanishes on a set of positive Gaussian measure, else []."""
+        return [(0.0, self._atom)] if self._atom > 0 else []
+
+    def pdf(self, x, eps: float = 1e-10):
+        """ρ(x) = −Im [G(x + i0) − atom/x]/π, evaluated at z = x(1 + i·eps).
+
+        Where the density is exponentially small (orthogonal weights near 0, where u(z)
+        comes close to the poles of the discretised D² integral) the continuation may not
+        close; those points are taken at Im z = 1e-6·b (b the upper edge), which changes ρ
+        by O(1e-6) of its scale.
+        """
+        x = np.asarray(x, dtype=float)
+        shape = x.shape
+        xf = x.ravel()
+        rho = np.zeros(xf.shape)
+        (a, b), = self.support()
+        inside = (xf > a) & (xf < b)
+        if np.any(inside):
+            xi = xf[inside]
+            zi = xi + 1j * eps * xi
+            g, ok = self._solve(zi)
+            if not np.all(ok):
+                zi[~ok] = xi[~ok] + 1j * max(eps, 1e-6) * b
+                g2, ok2 = self._solve(zi[~ok])
+                if not np.all(ok2):
+                    raise RmtsymError("the continuation of the Jacobian S-transform equation did "
+                                      "not converge at some points")
+                g[~ok] = g2
+            # the atom at 0 contributes atom/z to G: its Lorentzian tail is not density
+            g = g - self._atom / zi
+            rho[inside] = np.maximum(-g.imag / np.pi, 0.0)
+        return rho.reshape(shape)
+
+    #: composite Gauss–Legendre rule of cdf and moment: panels × nodes per panel in s
+    PANELS = 64
+    PANEL_NODES = 16
+
+    def _kappa(self) -> int:
+        """λ = b s^κ with κ = 2(L + 1) grades the nodes towards 0, where a product of L
+        square Wishart factors has the density singularity λ^{−L/(L+1)} (Fuss–Catalan);
+        κ(1 − L/(L+1)) = 2 makes the integrand smooth in s."""
+        return 2 * (self.layers + 1)
+
+    def _rule(self, s_lo, s_hi):
+        """Nodes λ and weights of ∫ρ(λ)dλ = ∫ρ(b s^κ) κ b s^{κ−1} ds on [s_lo, s_hi] (arrays)."""
+        (_, b), = self.support()
+        k = self._kappa()
+        xg, wg = np.polynomial.legendre.leggauss(self.PANEL_NODES)
+        s_lo, s_hi = np.atleast_1d(s_lo)[:, None], np.atleast_1d(s_hi)[:, None]
+        s = s_lo + 0.5 * (s_hi - s_lo) * (xg + 1)
+        return b * s ** k, 0.5 * (s_hi - s_lo) * wg * k * b * s ** (k - 1)
+
+    def _panels_cache(self):
+        if "panels" not in self._grid_cache:
+            # panels graded towards s = 1 too, where ρ vanishes like a square root
+            edges = 1 - (1 - np.linspace(0.0, 1.0, self.PANELS + 1)) ** 3
+            lam, w = self._rule(edges[:-1], edges[1:])
+            rho = self.pdf(lam)
+            cum = np.concatenate([[0.0], np.cumsum(np.sum(w * rho, axis=1))])
+            if abs(cum[-1] + self._atom - 1) > 1e-4:  # the check every law must pass
+                raise RmtsymError(f"the Jacobian density integrates to {cum[-1] + self._atom:.6g} "
+                                  f"with its atoms, not 1; the continuation is not reliable here")
+            self._grid_cache["panels"] = (edges, lam, w, rho, cum)
+        return self._grid_cache["panels"]
+
+    def cdf(self, x):
+        """ν((−∞, x]) = atom + ∫_0^x ρ: a composite Gauss–Legendre rule in s with λ = b s^κ
+        (panels graded towards both ends, cached over the whole support) plus one panel from
+        the last full panel to x."""
+        xs = np.atleast_1d(np.asarray(x, dtype=float))
+        (_, b), = self.support()
+        edges, _, _, _, cum = self._panels_cache()
+        out = np.where(xs >= 0, self._atom, 0.0)
+        inside = (xs > 0) & (xs < b)
+        out[xs >= b] += cum[-1]
+        if np.any(inside):
+            s = (xs[inside] / b) ** (1.0 / self._kappa())
+            k = np.clip(np.searchsorted(edges, s, side="right") - 1, 0, self.PANELS - 1)
+            lam, w = self._rule(edges[k], s)
+            out[inside] += cum[k] + np.sum(w * self.pdf(lam), axis=1)
+        out = np.minimum(out, 1.0)
+        return out if np.ndim(x) else float(out[0])
+
+    def moment(self, k: int) -> float:
+        """∫ λ^k dν by the cached composite rule (a numerical check of the exact moments of
+        :func:`jacobian_moments`)."""
+        _, lam, w, rho, _ = self._panels_cache()
+        return float(np.sum(w * lam ** int(k) * rho)) + (self._atom if int(k) == 0 else 0.0)
+
+
+def jacobian_density(activation, layers: int, x, sigma_w=1, sigma_b=0, orthogonal: bool = False,
+                     q0=1) -> np.ndarray:
+    """ρ(x) of the limit law of J_L J_Lᵀ at the points x (:class:`JacobianDensity`)."""
+    return JacobianDensity(activation, layers, sigma_w, sigma_b, orthogonal, q0).pdf(x)
+
+
 def fuss_catalan_edge(layers: int):
     """λ_max = (L + 1)^{L+1}/L^L of a product of L square Wishart matrices (exact)."""
     L = sp.Integer(layers)
@@ -299,9 +580,24 @@ def jacobian_spectrum(activation, layers: int, sigma_w=1, sigma_b=0, orthogonal:
         # rather than from the solver's atom search, which misses it for L ≥ 3
         pval = _bernoulli_p(activation, fp.q_star.value)
         out.atoms = [] if pval == 1 else [(mpmath.mpf(0), mpmath.mpf(sp.N(1 - pval, dps + 5)._mpf_))]
+        top = 1 - int(layers) * (1 - pval)
+        if orthogonal and pval != 1 and top > 0:
+            # L free projections of rank p n meet in a subspace of dimension (1 − L(1 − p)) n,
+            # on which J_L J_Lᵀ = σw^{2L}: an atom at the top of the spectrum
+            with mpmath.workdps(dps + 5):
+                out.atoms.append((sw2 ** int(layers), mpmath.mpf(sp.N(top, dps + 5)._mpf_)))
         out.method = "algebraic law (0/1-valued D²) + S-transform moments"
     else:
-        out.notes.append("ν_{D²} is not 0/1-valued: moments only (no density)")
+        try:
+            dens = JacobianDensity(activation, layers, sigma_w, sigma_b, orthogonal, q0)
+        except RmtsymError as exc:
+            out.notes.append(f"ν_{{D²}} is not 0/1-valued and {exc}: moments only")
+        else:
+            out.support = [tuple(mpmath.mpf(v) for v in ab) for ab in dens.support()]
+            out.atoms = [(mpmath.mpf(a), mpmath.mpf(m)) for a, m in dens.atoms()]
+            out.method = "S-transform moments + density by the subordination equation (double precision)"
+            out.notes.append("support and density are numerical (double precision); "
+                             "JacobianDensity gives pdf, cdf and G")
     return out
 
 

@@ -12,7 +12,7 @@ import mpmath
 
 from ..errors import RmtsymError
 from ..numbers import decimal_string
-from . import add_json_flag
+from . import add_json_flag, parse_number_list
 
 
 def _num(v, digits=15):
@@ -66,6 +66,9 @@ def register(subparsers) -> None:
     p.add_argument("--widths", help="Gaussian weights with widths n0,n1,...,nL (moments only; "
                                     "must list layers + 1 numbers)")
     p.add_argument("--order", type=int, default=4, help="number of moments (default 4)")
+    p.add_argument("--pdf", metavar="X1,X2,...",
+                   help="also the limit density of J J^T at these points (square layers; write "
+                        "--pdf=-1,2 when the first number is negative)")
     add_json_flag(p)
     p.set_defaults(handler=handle_jacobian)
 
@@ -146,6 +149,21 @@ def handle_jacobian(args) -> dict:
            "support": None if r.support is None else [[_num(a), _num(b)] for a, b in r.support],
            "atoms": None if r.atoms is None else [[_num(a), _num(m)] for a, m in r.atoms],
            "method": r.method, "notes": r.notes}
+    if args.pdf is not None:
+        from ..applications.jacobian import JacobianDensity, jacobian_law
+        xs = [float(v) for v in parse_number_list(args.pdf, "--pdf")]
+        if r.method.startswith("algebraic"):  # 0/1-valued D²: the exact law, built at σw = 1
+            law = jacobian_law(args.activation, args.layers, args.sigma_w, args.sigma_b,
+                               orthogonal=args.orthogonal)
+            scale = float(mpmath.mpf(args.sigma_w) ** (2 * args.layers))
+            density = [float(law.pdf(x / scale)) / scale for x in xs]
+            how = "algebraic law (0/1-valued D²)"
+        else:
+            dens = JacobianDensity(args.activation, args.layers, args.sigma_w, args.sigma_b,
+                                   orthogonal=args.orthogonal)
+            density = [float(v) for v in dens.pdf(xs)]
+            how = "subordination equation, double precision"
+        out["pdf"] = {"x": xs, "density": density, "method": how}
     if not args.json:
         out["_text"] = _text(out)
     return out
