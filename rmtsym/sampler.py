@@ -594,7 +594,7 @@ def _bartlett_pre_activations(rng, n0: int, n1: int, m: int, scale: float, Y: np
 
 
 def _sample_one(res: _ResolvedActivation, rng, n0, n1, m, w_std, x_std, entries, mu0, dtype,
-                Y: np.ndarray, keep_data: bool = False, method: str = "auto"):
+                Y: np.ndarray, keep_data: bool = False, method: str = "direct"):
     """Fill the buffer Y with f(WX) − μ0 for one seed.
 
     ``method="bartlett"`` draws WX in law as w_std·x_std·L X' (:func:`bartlett_factor`;
@@ -602,8 +602,8 @@ def _sample_one(res: _ResolvedActivation, rng, n0, n1, m, w_std, x_std, entries,
     way W and X live only during the product, so the peak memory is the three matrices
     W, X, Y; the Bartlett way holds L (n1×min(n0, n1)) and Y. The Gram matrix is formed
     afterwards, when only Y remains. Returns X if ``keep_data`` (direct way only).
+    ``method`` is already resolved (:func:`_resolve_method`).
     """
-    method = _resolve_method(method, entries, keep_data)
     X = None
     if method == "bartlett":
         _bartlett_pre_activations(rng, n0, n1, m, w_std * x_std, Y)
@@ -747,7 +747,8 @@ def sample_features(activation, phi, psi, n0, seed=0, sigma_w=1, sigma_x=1, entr
         rng = np.random.default_rng([int(seed), 0])
     Y = np.empty((n1, m), dtype=dtype)
     X = _sample_one(res, rng, n0, n1, m, sigma_w / math.sqrt(n0), sigma_x, entries, mu0, dtype, Y,
-                    keep_data=return_data, method=_check_method(method))
+                    keep_data=return_data,
+                    method=_resolve_method(_check_method(method), entries, return_data))
     if return_data:
         return Y, X
     return Y

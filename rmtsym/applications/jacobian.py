@@ -332,7 +332,7 @@ class JacobianDensity:
                               "the L layers (an atom at the top of the spectrum); use "
                               "jacobian_law for this activation")
         self._edge = None
-        self._grid_cache = {}
+        self._panels = None
 
     def _mass_at(self, value: float) -> float:
         hit = self._d == value
@@ -487,7 +487,7 @@ class JacobianDensity:
         return b * s ** k, 0.5 * (s_hi - s_lo) * wg * k * b * s ** (k - 1)
 
     def _panels_cache(self):
-        if "panels" not in self._grid_cache:
+        if self._panels is None:
             # panels graded towards s = 1 too, where ρ vanishes like a square root
             edges = 1 - (1 - np.linspace(0.0, 1.0, self.PANELS + 1)) ** 3
             lam, w = self._rule(edges[:-1], edges[1:])
@@ -496,8 +496,8 @@ class JacobianDensity:
             if abs(cum[-1] + self._atom - 1) > 1e-4:  # the check every law must pass
                 raise RmtsymError(f"the Jacobian density integrates to {cum[-1] + self._atom:.6g} "
                                   f"with its atoms, not 1; the continuation is not reliable here")
-            self._grid_cache["panels"] = (edges, lam, w, rho, cum)
-        return self._grid_cache["panels"]
+            self._panels = (edges, lam, w, rho, cum)
+        return self._panels
 
     def cdf(self, x):
         """ν((−∞, x]) = atom + ∫_0^x ρ: a composite Gauss–Legendre rule in s with λ = b s^κ
@@ -551,6 +551,8 @@ class JacobianSpectrum:
     atoms: Optional[list] = None
     method: str = ""
     notes: list = field(default_factory=list)
+    #: the exact algebraic law (built at σw = 1) when D² is 0/1-valued, else None
+    law: Optional[object] = field(default=None, compare=False, repr=False)
 
 
 def jacobian_spectrum(activation, layers: int, sigma_w=1, sigma_b=0, orthogonal: bool = False,
@@ -575,6 +577,7 @@ def jacobian_spectrum(activation, layers: int, sigma_w=1, sigma_b=0, orthogonal:
         with mpmath.workdps(dps + 5):
             f = sw2 ** int(layers)
             out.support = [(a * f, b * f) for a, b in law.intervals()]
+        out.law = law
         # atom at 0: with w = zG the equation at z → 0 reads w (p + w − 1)^L = 0, so the
         # mass lim zG is exactly 1 − p (rank J_L = rank D^L = p n); taken from this limit
         # rather than from the solver's atom search, which misses it for L ≥ 3

@@ -150,13 +150,11 @@ def handle_jacobian(args) -> dict:
            "atoms": None if r.atoms is None else [[_num(a), _num(m)] for a, m in r.atoms],
            "method": r.method, "notes": r.notes}
     if args.pdf is not None:
-        from ..applications.jacobian import JacobianDensity, jacobian_law
+        from ..applications.jacobian import JacobianDensity
         xs = [float(v) for v in parse_number_list(args.pdf, "--pdf")]
-        if r.method.startswith("algebraic"):  # 0/1-valued D²: the exact law, built at σw = 1
-            law = jacobian_law(args.activation, args.layers, args.sigma_w, args.sigma_b,
-                               orthogonal=args.orthogonal)
+        if r.law is not None:  # 0/1-valued D²: the exact law, built at σw = 1
             scale = float(mpmath.mpf(args.sigma_w) ** (2 * args.layers))
-            density = [float(law.pdf(x / scale)) / scale for x in xs]
+            density = [float(r.law.pdf(x / scale)) / scale for x in xs]
             how = "algebraic law (0/1-valued D²)"
         else:
             dens = JacobianDensity(args.activation, args.layers, args.sigma_w, args.sigma_b,
