@@ -41,3 +41,13 @@ def test_output_cut_short_by_a_pipe_is_not_an_error():
     err = proc.stderr.read().decode()
     proc.wait(timeout=120)
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_moved_modules_keep_their_old_names():
+    # the deep-network modules moved to rmtsym.networks; the old public paths are aliases
+    import rmtsym.applications.jacobian as old_j
+    import rmtsym.applications.nngp as old_n
+    import rmtsym.applications.signal_propagation as old_s
+    from rmtsym.networks import jacobian, nngp, signal_propagation
+    assert old_j is jacobian and old_n is nngp and old_s is signal_propagation
+    assert old_j.JacobianDensity is jacobian.JacobianDensity

@@ -1,11 +1,11 @@
-"""Tests of rmtsym.applications.jacobian (PSG 2017, Pastur–Slavin; theory.md §4, §5.4)."""
+"""Tests of rmtsym.networks.jacobian (PSG 2017, Pastur–Slavin; theory.md §4, §5.4)."""
 import math
 
 import mpmath
 import numpy as np
 import pytest
 
-from rmtsym.applications.jacobian import (JacobianDensity, derivative_moments, fuss_catalan_edge,
+from rmtsym.networks.jacobian import (JacobianDensity, derivative_moments, fuss_catalan_edge,
                                           jacobian_law,
                                           jacobian_moments, jacobian_spectrum, moments_from_s,
                                           s_from_moments, sample_jacobian_eigenvalues)
@@ -57,7 +57,7 @@ def test_relu_moments_series_vs_algebraic_law():
 
 
 def test_hard_tanh_p_matches_erf():
-    from rmtsym.applications.signal_propagation import length_fixed_point
+    from rmtsym.networks.signal_propagation import length_fixed_point
     q = length_fixed_point("hard_tanh", 1.2, 0.1).q_star.value
     mu = derivative_moments("hard_tanh", q, 3)
     p = mpmath.erf(1 / mpmath.sqrt(2 * q))
@@ -118,7 +118,7 @@ def test_hard_tanh_algebraic_law_vs_series_and_simulation():
 
 
 def test_rectangular_widths():
-    from rmtsym.applications.jacobian import jacobian_moments_rectangular
+    from rmtsym.networks.jacobian import jacobian_moments_rectangular
     # equal widths reduce to the square S-transform
     a = jacobian_moments_rectangular("tanh", [400] * 4, 1.1, 0.05, order=3)
     b = jacobian_moments("tanh", 3, 1.1, 0.05, order=3)

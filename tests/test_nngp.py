@@ -1,10 +1,10 @@
-"""Tests of rmtsym.applications.nngp (Lee et al. 2018; theory.md §5.5)."""
+"""Tests of rmtsym.networks.nngp (Lee et al. 2018; theory.md §5.5)."""
 import math
 
 import numpy as np
 import pytest
 
-from rmtsym.applications.nngp import empirical_kernel, nngp_kernel, parse_inputs
+from rmtsym.networks.nngp import empirical_kernel, nngp_kernel, parse_inputs
 from rmtsym.errors import RmtsymError
 
 X = parse_inputs("1,0,0;0.6,0.8,0;-0.3,0.2,0.9")
@@ -21,7 +21,7 @@ def test_relu_closed_form_against_quadrature():
 
 
 def test_erf_closed_form_against_quadrature():
-    from rmtsym.applications.signal_propagation import GaussianIntegrals
+    from rmtsym.networks.signal_propagation import GaussianIntegrals
     K = nngp_kernel("erf", X, 2, sigma_w=1.7, sigma_b=0.2).final
     generic = GaussianIntegrals("erf")
     generic.kind = "general"  # the same activation through the quadrature route

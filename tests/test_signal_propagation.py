@@ -1,4 +1,4 @@
-"""Tests of rmtsym.applications.signal_propagation (Schoenholz et al. 2017; theory.md §5.6).
+"""Tests of rmtsym.networks.signal_propagation (Schoenholz et al. 2017; theory.md §5.6).
 
 Three routes: closed forms (ReLU arc-cosine, erf arcsin, affine length maps) vs mpmath /
 2-D quadrature vs Monte Carlo of a wide random network.
@@ -9,11 +9,11 @@ import mpmath
 import numpy as np
 import pytest
 
-from rmtsym.applications.signal_propagation import (
+from rmtsym.networks.signal_propagation import (
     c_fixed_point, chi1, correlation_map, critical_sigma_w, integrals_for, length_fixed_point,
     length_map, signal_propagation)
 from rmtsym.errors import RmtsymError
-from rmtsym.applications.jacobian import JacobianDensity, jacobian_law
+from rmtsym.networks.jacobian import JacobianDensity, jacobian_law
 
 
 def test_relu_fixed_point_closed_form():
@@ -104,7 +104,7 @@ def test_monte_carlo_wide_network_tanh():
     assert abs(c_emp - float(r.c_star.value)) < 0.1
 
 
-# ---------------------------------------------------------------- CLI (rmtsym/cli/related.py)
+# ---------------------------------------------------------------- CLI (rmtsym/cli/networks.py)
 def _cli(argv, capsys):
     import json
     from rmtsym.cli import main

@@ -386,7 +386,7 @@ def test_atom_found_where_the_continuous_density_is_singular_too(layers, orthogo
     mass exactly 1 − p at 0 (independent of the solver), while the continuous density also
     blows up there like x^{-L/(L+1)}: ε·G(iε) approaches the mass only like ε^{1/(L+1)}.
     The atom was missed for L ≥ 3 (lead's regression test)."""
-    from rmtsym.applications.jacobian import jacobian_equation
+    from rmtsym.networks.jacobian import jacobian_equation
 
     p = sp.Rational(1, 2)
     solver = BranchSolver(jacobian_equation(p, layers, orthogonal=orthogonal), dps=20)

@@ -12,16 +12,12 @@
 
 Related results of the same literature:
 
-* :mod:`rmtsym.applications.signal_propagation` — mean-field signal propagation: the length
-  map and its fixed point q*, the correlation map, χ1, the depth scales ξ_q, ξ_c and the
-  order-to-chaos line (Schoenholz, Gilmer, Ganguli & Sohl-Dickstein, ICLR 2017).
-* :mod:`rmtsym.applications.nngp` — the NNGP kernel recursion (Lee et al., ICLR 2018), with
-  the arc-cosine and erf closed forms.
-* :mod:`rmtsym.applications.jacobian` — the singular values of deep-network Jacobians,
-  ⊠_l (ν_{D_l²} ⊠ MP) (Pennington, Schoenholz & Ganguli 2017; Pastur 2020; Pastur & Slavin
-  2023): S-transform moments, and algebraic laws when φ′² is 0/1-valued.
 * :mod:`rmtsym.applications.hessian` — the Pennington–Bahri Hessian model MP_φ ⊞ SC(2ε)
   (ICML 2017): the spectrum, the index α(ε, φ) and the critical energy εc(φ).
+
+The deep-network results (signal propagation, Jacobian spectra, NNGP kernels) live in
+:mod:`rmtsym.networks`; ``rmtsym.applications.signal_propagation``, ``.jacobian`` and
+``.nngp`` re-export them under their former names.
 
 The modules are imported on demand (``from rmtsym.applications import memorization``).
 """

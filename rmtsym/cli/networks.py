@@ -1,8 +1,8 @@
-"""``rmtsym signal | nngp | jacobian | hessian``: related results of the literature.
+"""``rmtsym signal | nngp | jacobian``: deep random networks.
 
 Argument parsing and output only; the mathematics is in
-:mod:`rmtsym.applications.signal_propagation`, :mod:`~rmtsym.applications.nngp`,
-:mod:`~rmtsym.applications.jacobian` and :mod:`~rmtsym.applications.hessian`.
+:mod:`rmtsym.networks.signal_propagation`, :mod:`~rmtsym.networks.nngp` and
+:mod:`~rmtsym.networks.jacobian`.
 """
 from __future__ import annotations
 
@@ -72,21 +72,13 @@ def register(subparsers) -> None:
     add_json_flag(p)
     p.set_defaults(handler=handle_jacobian)
 
-    p = subparsers.add_parser("hessian", help="Pennington-Bahri Hessian: MP_phi ⊞ SC(2 eps)",
-                              description="Support, index (fraction of negative eigenvalues) and "
-                                          "critical energy of the Pennington-Bahri Hessian model.")
-    p.add_argument("--phi", required=True, help="ratio of parameters to data points")
-    p.add_argument("--epsilon", required=True, help="energy of the critical point (>= 0)")
-    add_json_flag(p)
-    p.set_defaults(handler=handle_hessian)
-
 
 def _text(d):
     return "\n".join(f"{k}: {v}" for k, v in d.items() if not k.startswith("_"))
 
 
 def handle_signal(args) -> dict:
-    from ..applications.signal_propagation import critical_sigma_w, signal_propagation
+    from ..networks.signal_propagation import critical_sigma_w, signal_propagation
     if not 5 <= args.digits <= 30:
         raise RmtsymError("--digits must lie between 5 and 30")
     r = signal_propagation(args.activation, args.sigma_w, args.sigma_b, q0=args.q0, dps=args.digits)
@@ -99,7 +91,7 @@ def handle_signal(args) -> dict:
 
 
 def handle_nngp(args) -> dict:
-    from ..applications.nngp import nngp_kernel, parse_inputs
+    from ..networks.nngp import nngp_kernel, parse_inputs
     import numpy as np
     if args.inputs is not None:
         X = parse_inputs(args.inputs)
@@ -122,7 +114,7 @@ def handle_nngp(args) -> dict:
 
 
 def handle_jacobian(args) -> dict:
-    from ..applications.jacobian import jacobian_moments_rectangular, jacobian_spectrum
+    from ..networks.jacobian import jacobian_moments_rectangular, jacobian_spectrum
     if args.widths is not None:
         if args.orthogonal:
             raise RmtsymError("--widths is for Gaussian weights; orthogonal layers are square")
@@ -150,7 +142,7 @@ def handle_jacobian(args) -> dict:
            "atoms": None if r.atoms is None else [[_num(a), _num(m)] for a, m in r.atoms],
            "method": r.method, "notes": r.notes}
     if args.pdf is not None:
-        from ..applications.jacobian import JacobianDensity
+        from ..networks.jacobian import JacobianDensity
         xs = [float(v) for v in parse_number_list(args.pdf, "--pdf")]
         if r.law is not None:  # 0/1-valued D²: the exact law, built at σw = 1
             scale = float(mpmath.mpf(args.sigma_w) ** (2 * args.layers))
@@ -162,19 +154,6 @@ def handle_jacobian(args) -> dict:
             density = [float(v) for v in dens.pdf(xs)]
             how = "subordination equation, double precision"
         out["pdf"] = {"x": xs, "density": density, "method": how}
-    if not args.json:
-        out["_text"] = _text(out)
-    return out
-
-
-def handle_hessian(args) -> dict:
-    from ..applications.hessian import hessian_summary
-    s = hessian_summary(args.phi, args.epsilon)
-    out = {"phi": args.phi, "epsilon": args.epsilon,
-           "support": [[_num(a), _num(b)] for a, b in s.support],
-           "atoms": [[_num(a), _num(m)] for a, m in s.atoms],
-           "index": _num(s.index), "critical_energy": _num(s.critical_energy),
-           "phase": s.phase}
     if not args.json:
         out["_text"] = _text(out)
     return out
