@@ -80,7 +80,7 @@ class SpectralEquation:
         return self.poly.as_expr().subs({G: g, z: zz})
 
     def _repr_latex_(self) -> str:
-        from .export.latex import equation_repr_latex
+        from .typeset import equation_repr_latex
 
         return equation_repr_latex(self)
 

@@ -1206,7 +1206,7 @@ class GaussianMoments:
         return self.sigma_w * self.sigma_x
 
     def _repr_latex_(self) -> str:
-        from .export.latex import gaussian_moments_repr_latex
+        from .typeset import gaussian_moments_repr_latex
 
         return gaussian_moments_repr_latex(self)
 
