@@ -215,3 +215,29 @@ def test_no_import_of_a_later_stage(stage):
             if _rank(t) > _rank(name):
                 bad.append(f"{name} ({STAGES[_rank(name)][0]}) imports {t} ({STAGES[_rank(t)][0]})")
     assert not bad, "\n".join(bad)
+
+
+#: what export may import: the foundation, typesetting, the statistics of a handed sample, and
+#: itself. Nothing that derives mathematics (activation, gaussian, algebraic, pennington_worah,
+#: moments, solver, law, applications, networks) and nothing that samples: the caller
+#: (rmtsym.documents, rmtsym.cli) obtains those results and hands them over.
+EXPORT_MAY_IMPORT = {"rmtsym.symbols", "rmtsym.numbers", "rmtsym.errors", "rmtsym.typeset",
+                     "rmtsym.sample_statistics"}
+
+
+def test_export_derives_nothing():
+    bad = []
+    for name, targets in EDGES.items():
+        if name != "rmtsym.export" and not name.startswith("rmtsym.export."):
+            continue
+        for t in sorted(targets):
+            if t in EXPORT_MAY_IMPORT or t == "rmtsym.export" or t.startswith("rmtsym.export."):
+                continue
+            bad.append(f"{name} imports {t}")
+    assert not bad, "\n".join(bad)
+
+
+def test_sample_statistics_and_typeset_stay_pure():
+    # what export may import must not reach back into the pipeline either
+    for name in ("rmtsym.typeset", "rmtsym.sample_statistics"):
+        assert EDGES[name] <= {"rmtsym.symbols", "rmtsym.numbers", "rmtsym.errors"}, (name, EDGES[name])

@@ -54,9 +54,8 @@ def _common(law, dps):
 
 
 def handle_spectrum(args) -> dict:
-    from ..export.latex import collected_terms
-    from ..pennington_worah import quartic
     from ..symbols import G, z
+    from ..typeset import collected_terms
 
     law = _law(args)
     dps = law.dps
@@ -74,7 +73,7 @@ def handle_spectrum(args) -> dict:
     out["equation"] = str(expr)
     terms = collected_terms(expr, G, z)  # collected in G, factored coefficients
     out["equation_latex"] = " ".join(terms).lstrip("+ ") + " = 0"
-    out["equation_symbolic"] = str(quartic().expr)
+    out["equation_symbolic"] = str(law.derivation.generic.quartic.value.expr)
     return out
 
 
