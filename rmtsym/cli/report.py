@@ -10,6 +10,10 @@ import sys
 
 from . import add_json_flag, add_sigma_flags, parse_int, parse_number_list
 
+#: where ``rmtsym --help`` lists this command (see :mod:`rmtsym.cli`)
+SECTION = "export"
+ORDER = 10
+
 
 def handle_report(args) -> dict:
     from ..documents.report import DEFAULT_GAMMAS, write_report
