@@ -2,7 +2,7 @@
 
 The Pennington–Worah quartic, Marchenko–Pastur, the product of Wisharts, the law of
 each layer of a deep network and the Hessian model MP ⊞ semicircle are all of this
-kind. :class:`SpectralEquation` holds the polynomial; the solver (``solver.py``)
+kind. :class:`SpectralEquation` holds the polynomial; the solver (:mod:`rmtsym.solver`)
 picks the physical branch of any such equation, and the operations here build new
 equations from old ones.
 
