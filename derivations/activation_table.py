@@ -7,7 +7,7 @@ and do they agree with the reference table of theory.md §6?
 
 Method. :func:`rmtsym.gaussian.gaussian_moments` for each activation (closed forms by exact
 Gaussian integration; certified adaptive quadrature otherwise), the closed forms printed
-with :func:`rmtsym.export.latex.latex`, the values at σ = 1 with 10 digits and compared with
+with :func:`rmtsym.typeset.latex`, the values at σ = 1 with 10 digits and compared with
 the 10-digit reference values of theory.md §6 (an independent 45-digit quadrature).
 Writes ``activation_table.tex`` (a complete document; the tests compile it), the bare
 ``tabular`` in ``table.tex``, and ``note.md``.
@@ -63,7 +63,8 @@ def _cell(expr, cert, latex):
 def main(argv=None):
     args = _common.parse(NAME, "table of eta and zeta for the common activations (LaTeX)", argv)
     from rmtsym.gaussian import gaussian_moments
-    from rmtsym.export import latex as L
+    from rmtsym.export.pdflatex import document
+    from rmtsym.typeset import latex
     from rmtsym import symbols as S
 
     chosen = [a for a in ACTIVATIONS if a[4]] if args.fast else ACTIVATIONS
@@ -78,8 +79,8 @@ def main(argv=None):
         eta1, zeta1 = float(gm.eta.value), float(gm.zeta.value)
         d = max(abs(eta1 - eta_ref), abs(zeta1 - zeta_ref))
         worst = max(worst, d)
-        eta_cell = _cell(sym.eta_expr, gm.eta, L.latex)
-        zeta_cell = _cell(sym.zeta_expr, gm.zeta, L.latex)
+        eta_cell = _cell(sym.eta_expr, gm.eta, latex)
+        zeta_cell = _cell(sym.zeta_expr, gm.zeta, latex)
         lines.append(f"{label} & {eta_cell} & {zeta_cell} & ${gm.eta.decimal(min(10, gm.eta.digits))}$ & "
                      f"${gm.zeta.decimal(min(10, gm.zeta.digits))}$ \\\\")
         results["activations"][spec] = {"eta": eta1, "zeta": zeta1, "eta_method": gm.eta_method,
@@ -91,7 +92,7 @@ def main(argv=None):
     table = "\n".join(lines) + "\n"
     with open(os.path.join(args.out, "table.tex"), "w", encoding="utf-8") as fh:
         fh.write(table)
-    doc = L.document(r"\begin{center}\small" + "\n" + table + r"\end{center}" + "\n"
+    doc = document(r"\begin{center}\small" + "\n" + table + r"\end{center}" + "\n"
                      r"\noindent $\sigma = \sigma_w\sigma_x$, $\eta = \operatorname{Var} f(\sigma Z)$, "
                      r"$\zeta = (\mathbb{E}[Z f(\sigma Z)])^2$, $Z\sim\mathcal{N}(0,1)$; "
                      r"$\Phi$ is the standard normal CDF. Closed forms by exact Gaussian integration "

@@ -2,7 +2,7 @@
 
 The Pennington–Worah quartic, Marchenko–Pastur, the product of Wisharts, the law of
 each layer of a deep network and the Hessian model MP ⊞ semicircle are all of this
-kind. :class:`SpectralEquation` holds the polynomial; the solver (``solver.py``)
+kind. :class:`SpectralEquation` holds the polynomial; the solver (:mod:`rmtsym.solver`)
 picks the physical branch of any such equation, and the operations here build new
 equations from old ones.
 
@@ -80,7 +80,7 @@ class SpectralEquation:
         return self.poly.as_expr().subs({G: g, z: zz})
 
     def _repr_latex_(self) -> str:
-        from .export.latex import equation_repr_latex
+        from .typeset import equation_repr_latex
 
         return equation_repr_latex(self)
 

@@ -578,7 +578,9 @@ class PenningtonWorahLaw(SpectralLaw):
             raise ParameterError("eta must be positive (eta = 0 means a constant activation and M = 0)")
         self.eta, self.zeta, self.phi, self.psi = e, zt, ph, ps
         e_eq, zt_eq, rounded = _equation_parameters(e, zt, dps)
-        equation = pw.quartic(e_eq, zt_eq, ph, ps)
+        #: the Pennington–Worah derivation at the parameters of the equation (shared, computed once)
+        self.derivation = pw.derive(e_eq, zt_eq, ph, ps)
+        equation = self.derivation.quartic.value
         super().__init__(equation, dps=dps, name="Pennington-Worah")
         if digits:
             self.parameter_digits = min(digits)
@@ -591,7 +593,7 @@ class PenningtonWorahLaw(SpectralLaw):
                               f"{rounded} digits (SymPy's algebra over their many transcendental "
                               "constants is too slow); results carry at most that many digits minus one")
         try:
-            self.case = pw.classify(e_eq, zt_eq, ph, ps)
+            self.case = self.derivation.case.value
         except Exception:  # classification is informative only
             self.case = "marchenko-pastur" if zt == 0 else ("product-wishart" if sp.simplify(e - zt) == 0 else "general")
 

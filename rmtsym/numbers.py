@@ -7,11 +7,12 @@ handled as an mpmath context (``mpmath.workdps``), never as scattered flags.
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-import mpmath
-import sympy as sp
+if TYPE_CHECKING:  # mpmath and SymPy are imported where numbers are made, not here
+    import sympy as sp
 
 #: the default working precision (decimal digits)
 DEFAULT_DPS = 30
@@ -40,8 +41,11 @@ def decimal_string(value, digits: int = DEFAULT_DPS) -> str:
     the result is always parseable by ``float`` and ``decimal.Decimal``. Complex values
     are formatted as ``"a+bj"`` with each part to ``digits`` digits.
     """
+    import mpmath
+
     with mpmath.workdps(digits + 5):
-        if isinstance(value, sp.Basic):
+        sp = sys.modules.get("sympy")  # a SymPy number exists only once SymPy is loaded
+        if sp is not None and isinstance(value, sp.Basic):
             re_part, im_part = sp.N(value, digits + 5).as_real_imag()
             value = mpmath.mpc(sp.Float(re_part, digits + 5)._mpf_, sp.Float(im_part, digits + 5)._mpf_)
         else:
@@ -92,6 +96,8 @@ class Certified:
         return decimal_string(self.value, digits or self.digits)
 
     def __float__(self) -> float:
+        import mpmath
+
         return float(mpmath.re(self.value))
 
     def __complex__(self) -> complex:

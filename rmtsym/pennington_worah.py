@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import functools
 import math
+from dataclasses import dataclass
 from fractions import Fraction
 from numbers import Number
-from typing import List, Tuple
+from typing import Dict, List, Tuple
 
 import mpmath
 import sympy as sp
@@ -33,7 +34,7 @@ from .errors import ParameterError
 from . import symbols as S
 from .symbols import G, P, eta, phi, psi, t, z, zeta
 
-__all__ = ["p_equation", "g_from_p", "quartic", "classify", "reduced_equation", "discriminant",
+__all__ = ["Derivation", "Derived", "derive", "p_equation", "g_from_p", "quartic", "classify", "reduced_equation", "discriminant",
            "edge_equation", "edge_factors", "atoms", "marchenko_pastur_equation",
            "product_wishart_equation", "free_convolution_equation", "exact_parameter"]
 
@@ -359,8 +360,12 @@ def classify(eta=eta, zeta=zeta, phi=phi, psi=psi) -> str:
     str
     """
     generic, _back = _generic_point(_params(eta, zeta, phi, psi))
+    return _classify_generic(generic, _reduced_generic(generic))
+
+
+def _classify_generic(generic, red: SpectralEquation) -> str:
+    """:func:`classify` at a generic point whose reduced equation is already known."""
     e, zt, ph, ps = generic
-    red = _reduced_generic(generic)
     if red.degree == 2 and algebraic._proportional(red, marchenko_pastur_equation(ph / ps, e)):
         return "marchenko-pastur"
     if red.degree == 3 and not (zt.is_number and zt == 0):
@@ -381,6 +386,10 @@ def discriminant(eta=eta, zeta=zeta, phi=phi, psi=psi) -> sp.Expr:
     discriminant is then that of the lower-degree polynomial.
     """
     generic, back = _generic_point(_params(eta, zeta, phi, psi))
+    return _discriminant_generic(generic, back)
+
+
+def _discriminant_generic(generic, back: dict) -> sp.Expr:
     disc = algebraic.discriminant(_quartic_at(generic))
     return sp.expand(disc.xreplace(back)) if back else disc
 
@@ -388,7 +397,11 @@ def discriminant(eta=eta, zeta=zeta, phi=phi, psi=psi) -> sp.Expr:
 def edge_factors(eta=eta, zeta=zeta, phi=phi, psi=psi) -> List[sp.Expr]:
     """The factors of the edge equation (see :func:`edge_equation`), each once."""
     generic, back = _generic_point(_params(eta, zeta, phi, psi))
-    red = _reduced_generic(generic)
+    return _edge_factors_generic(_reduced_generic(generic), back)
+
+
+def _edge_factors_generic(red: SpectralEquation, back: dict) -> List[sp.Expr]:
+    """:func:`edge_factors` from the reduced equation at a generic point."""
     disc, _den = sp.fraction(sp.together(algebraic.discriminant(red)))
     _, factors = algebraic.factor_list(sp.expand(disc))
     keep = []
@@ -435,7 +448,11 @@ def atoms(eta=eta, zeta=zeta, phi=phi, psi=psi) -> List[Tuple[sp.Expr, sp.Expr]]
     tests check: ζ(η−ζ) w² (φ w − (φ − ψ))² for the quartic, ζ w (w − 1 + ψ/φ)(w − 1 + ψ)φ
     for the cubic.
     """
-    e, zt, ph, ps = _params(eta, zeta, phi, psi)
+    return _atoms_at(_params(eta, zeta, phi, psi))
+
+
+def _atoms_at(values) -> List[Tuple[sp.Expr, sp.Expr]]:
+    e, zt, ph, ps = values
     linear = sp.simplify(e - zt) == 0
     candidates = [sp.Integer(0), 1 - ps / ph] + ([1 - ps] if linear else [])
     mass = sp.Max(*candidates)
@@ -460,3 +477,190 @@ def free_convolution_equation(eta=eta, zeta=zeta, phi=phi, psi=psi) -> SpectralE
     (e, zt, ph, ps), back = _generic_point(_params(eta, zeta, phi, psi))
     pop = algebraic.shift(algebraic.scale(marchenko_pastur_equation(1 / ps), zt), e - zt)
     return _substitute_back(algebraic.mp_product(pop, ph / ps), back, "MP [x] T#MP (Pennington-Worah)")
+
+
+# ---------------------------------------------------------------------------
+# the derivation as one object
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Derived:
+    """One object of the derivation and how it was obtained.
+
+    Attributes
+    ----------
+    value : SymPy object (or str, list)
+        The result: an ``Eq``, a :class:`~rmtsym.algebraic.SpectralEquation`, an expression,
+        a list of (location, mass) pairs, ...
+    provenance : str
+        How it was obtained, in one sentence (the function and the operation).
+    """
+
+    value: object
+    provenance: str
+
+
+#: how each step of a :class:`Derivation` is obtained
+PROVENANCE = {
+    "p_equation": "the P-equation of Pennington & Worah (NeurIPS 2017, Theorem 1): P(t) = 1 + sum_k p_k t^k, "
+                  "m_k = psi^(1-k) p_k (pennington_worah.p_equation)",
+    "g_from_p": "the G-P relation G(z) = (psi/z) P(1/(z psi)) + (1 - psi)/z (pennington_worah.g_from_p)",
+    "quartic": "the P-equation with t = 1/(z psi) and P = (zG - 1 + psi)/psi over one denominator; its "
+               "numerator without content, signed so that the G z coefficient is +psi^3 "
+               "(pennington_worah.quartic)",
+    "reduced": "the irreducible factor of the quartic with a branch G ~ 1/z at infinity "
+               "(algebraic.reduce), normalised to the reference constant term (pennington_worah.reduced_equation)",
+    "case": "the reduced equation compared with the Marchenko-Pastur quadratic (ratio phi/psi, scale eta) and "
+            "with the product-Wishart cubic built by free multiplicative convolution (pennington_worah.classify)",
+    "cofactor": "the quartic divided exactly by the reduced equation: Q = cofactor * R",
+    "ratio": "c = phi/psi = n1/m, the Marchenko-Pastur ratio of the zeta = 0 case",
+    "discriminant": "the discriminant in G of the quartic, a polynomial in z (pennington_worah.discriminant)",
+    "edge_factors": "the factors of the discriminant in G of the reduced equation that hold z, powers of z "
+                    "removed (pennington_worah.edge_factors)",
+    "edge_equation": "the product of the edge factors: its real roots are the candidate support edges "
+                     "(pennington_worah.edge_equation)",
+    "atoms": "the nonzero roots of the leading-order polynomial at z = 0: mass max(0, 1 - psi/phi) at 0, "
+             "and 1 - psi also for linear f (pennington_worah.atoms)",
+    "moments": "the series of the P-equation, m_k = psi^(1-k) p_k, exact polynomials in eta, zeta, phi, psi "
+               "(moments.series_moments)",
+}
+
+
+class Derivation:
+    """The Pennington–Worah derivation at one point (η, ζ, φ, ψ), computed once.
+
+    Pennington & Worah, "Nonlinear random matrix theory for deep learning", NeurIPS 2017:
+    the P-equation, the quartic Q(G, z) derived from it, the factorisation that reveals the
+    special cases (ζ = 0: Marchenko–Pastur; η = ζ: product of two Wisharts), the
+    discriminant and edge equation, the atoms and the exact moments. Each step is a
+    :class:`Derived` (a SymPy object and its provenance), computed on first access and then
+    kept, so the law, the report and the command line that share a derivation (through
+    :func:`derive`) never compute a step twice. Renderers (:mod:`rmtsym.export`) receive it
+    and only print it.
+
+    Parameters
+    ----------
+    eta, zeta, phi, psi : number or SymPy expression
+        As in :func:`quartic` (defaults: the shared symbols); converted to exact numbers
+        and range-checked once.
+
+    Attributes
+    ----------
+    parameters : tuple
+        The exact (η, ζ, φ, ψ).
+    p_equation, g_from_p, quartic, reduced, case, cofactor, ratio, discriminant,
+    edge_factors, edge_equation, atoms : Derived
+        The steps (see :data:`PROVENANCE`); ``moments(k)`` gives m_1 … m_k.
+    """
+
+    def __init__(self, eta=eta, zeta=zeta, phi=phi, psi=psi):
+        self.parameters = _params(eta, zeta, phi, psi)
+        self.eta, self.zeta, self.phi, self.psi = self.parameters
+        self._generic, self._back = _generic_point(self.parameters)
+        self._steps: Dict[str, Derived] = {}
+        self._moments: Dict[int, Derived] = {}
+
+    def _step(self, name: str, compute) -> Derived:
+        step = self._steps.get(name)
+        if step is None:
+            step = self._steps[name] = Derived(compute(), PROVENANCE[name])
+        return step
+
+    @property
+    def _reduced_at_generic(self) -> SpectralEquation:
+        if "_reduced_generic" not in self.__dict__:
+            self.__dict__["_reduced_generic"] = _reduced_generic(self._generic)
+        return self.__dict__["_reduced_generic"]
+
+    @property
+    def is_symbolic(self) -> bool:
+        """True when a parameter is left free."""
+        return any(not v.is_number for v in self.parameters)
+
+    @property
+    def generic(self) -> "Derivation":
+        """The derivation with all four parameters free (this one specialises it)."""
+        return derive()
+
+    @property
+    def p_equation(self) -> Derived:
+        values = dict(zip((S.eta, S.zeta, S.phi, S.psi), self.parameters))
+        return self._step("p_equation", lambda: p_equation().subs(values, simultaneous=True))
+
+    @property
+    def g_from_p(self) -> Derived:
+        return self._step("g_from_p", g_from_p)
+
+    @property
+    def quartic(self) -> Derived:
+        return self._step("quartic", lambda: _quartic_at(self.parameters))
+
+    @property
+    def reduced(self) -> Derived:
+        return self._step("reduced", lambda: _substitute_back(self._reduced_at_generic, self._back))
+
+    @property
+    def case(self) -> Derived:
+        return self._step("case", lambda: _classify_generic(self._generic, self._reduced_at_generic))
+
+    @property
+    def cofactor(self) -> Derived:
+        return self._step("cofactor", lambda: sp.cancel(sp.expand(self.quartic.value.poly.as_expr())
+                                                        / self.reduced.value.poly.as_expr()))
+
+    @property
+    def ratio(self) -> Derived:
+        return self._step("ratio", lambda: sp.simplify(self.phi / self.psi))
+
+    @property
+    def discriminant(self) -> Derived:
+        return self._step("discriminant", lambda: _discriminant_generic(self._generic, self._back))
+
+    @property
+    def edge_factors(self) -> Derived:
+        return self._step("edge_factors", lambda: _edge_factors_generic(self._reduced_at_generic, self._back))
+
+    @property
+    def edge_equation(self) -> Derived:
+        return self._step("edge_equation", lambda: sp.Mul(*self.edge_factors.value))
+
+    @property
+    def atoms(self) -> Derived:
+        return self._step("atoms", lambda: _atoms_at(self.parameters))
+
+    def moments(self, k: int) -> Derived:
+        """m_1 … m_k of the law as exact polynomials in η, ζ, φ, ψ (the parameters are not
+        substituted: the polynomials are the same at every point)."""
+        k = int(k)
+        if k not in self._moments:
+            from .moments import series_moments
+
+            self._moments[k] = Derived(series_moments(k), PROVENANCE["moments"])
+        return self._moments[k]
+
+    def provenance(self) -> Dict[str, str]:
+        """How each step computed so far was obtained (name → sentence)."""
+        out = {name: step.provenance for name, step in self._steps.items()}
+        out.update({f"moments({k})": d.provenance for k, d in self._moments.items()})
+        return out
+
+    def __repr__(self) -> str:
+        done = ", ".join(self._steps) or "nothing yet"
+        return f"Derivation(eta={self.eta}, zeta={self.zeta}, phi={self.phi}, psi={self.psi}; computed: {done})"
+
+
+@functools.lru_cache(maxsize=64)
+def _derive_exact(values) -> Derivation:
+    return Derivation(*values)
+
+
+def derive(eta=eta, zeta=zeta, phi=phi, psi=psi) -> Derivation:
+    """The :class:`Derivation` at (η, ζ, φ, ψ), shared: equal parameters give the same
+    object, so every step is computed once per point in a session.
+
+    Parameters
+    ----------
+    eta, zeta, phi, psi : number or SymPy expression
+        As in :func:`quartic` (defaults: the shared symbols, the generic derivation).
+    """
+    return _derive_exact(_params(eta, zeta, phi, psi))

@@ -773,12 +773,6 @@ def sample_matrix(activation, phi, psi, n0, seed=0, sigma_w=1, sigma_x=1, entrie
     return M
 
 
-# the statistics against a law live in rmtsym.validation; re-exported here because
-# ARCHITECTURE.md lists them under sampler.py
-from .validation import (kolmogorov_distance, moments, moments_se,  # noqa: E402
-                         wasserstein1)
-
-__all__ = ["ENTRIES", "SampleResult", "kolmogorov_distance", "wasserstein1", "moments",
-           "moments_se", "sample_eigenvalues", "sample_features", "sample_matrix",
+__all__ = ["ENTRIES", "SampleResult", "sample_eigenvalues", "sample_features", "sample_matrix",
            "sample_gram_eigenvalues", "sample_sizes", "bartlett_factor", "METHODS", "sample_layers", "LayerSample", "random_entries", "apply_layer",
            "resolve_activation", "centring_constant"]

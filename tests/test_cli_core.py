@@ -51,3 +51,58 @@ def test_moved_modules_keep_their_old_names():
     from rmtsym.networks import jacobian, nngp, signal_propagation
     assert old_j is jacobian and old_n is nngp and old_s is signal_propagation
     assert old_j.JacobianDensity is jacobian.JacobianDensity
+
+
+def test_help_lists_commands_by_section_in_pipeline_order(capsys):
+    from rmtsym.cli import SECTIONS
+
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    headers = [ln[:-1] for ln in lines if ln.endswith(":") and not ln.startswith(" ") and ln[:-1] in SECTIONS]
+    # the sections present appear in the order of SECTIONS
+    assert headers == [s for s in SECTIONS if s in headers]
+    assert headers[0] == "single layer" and "export" in headers
+    section, where = None, {}
+    for ln in lines:
+        if ln.endswith(":") and ln[:-1] in SECTIONS:
+            section = ln[:-1]
+        elif ln.startswith("  ") and not ln.startswith("   ") and section and not ln.strip().startswith("-"):
+            where.setdefault(ln.split()[0], []).append(section)
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert sorted(where) == sorted(sub.choices)          # every command once, no stray lines
+    assert all(len(v) == 1 for v in where.values())
+    single = [ln.split()[0] for ln in out.split("single layer:\n")[1].split("\n\n")[0].splitlines()
+              if ln.startswith("  ") and not ln.startswith("   ")]
+    # the single-layer pipeline: activation → moments → law → simulation → applications
+    assert single[:5] == ["moments", "moment-polys", "spectrum", "pdf", "cdf"]
+    assert single.index("sample") < single.index("memorization") < single.index("design")
+    assert where["report"] == ["export"]
+    # one-line help beside each command
+    assert "support, atoms, moments and equation" in out
+
+
+def test_command_modules_declare_a_known_section():
+    from rmtsym.cli import DEFAULT_SECTION, SECTIONS, _section_of, command_modules
+
+    for module in command_modules():
+        assert _section_of(module) in SECTIONS
+        assert isinstance(getattr(module, "ORDER", 0), int)
+
+    class Bare:  # a command module without SECTION is listed under "tools"
+        __name__ = "rmtsym.cli.bare"
+
+    assert _section_of(Bare) == DEFAULT_SECTION == "tools"
+
+
+def test_help_imports_no_sympy_or_numpy():
+    # ``rmtsym --help`` imports every command module: SymPy and numpy belong in the handlers
+    import subprocess
+    import sys
+
+    code = ("import sys, io, contextlib\nfrom rmtsym.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n    main(['--help'])\n"
+            "print(sorted(m for m in ('sympy', 'numpy', 'scipy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", out

@@ -538,3 +538,55 @@ def test_edges_are_where_the_density_switches_on(args):
     assert len(switches) == len(roots)
     for s_, r in zip(sorted(switches), roots):
         assert abs(s_ - r) < 3 * step
+
+
+# --------------------------------------------------------------------------- the Derivation
+def test_derivation_is_computed_once_and_shared():
+    from rmtsym.law import PenningtonWorahLaw
+
+    half, quarter = sp.Rational(1, 2), sp.Rational(1, 4)
+    d = pw.derive(half, quarter, 2, half)
+    assert pw.derive(half, quarter, sp.Integer(2), half) is d           # the same object per point
+    assert pw.derive(0.5, 0.25, 2, 0.5) is d                            # floats read as exact decimals
+    law = PenningtonWorahLaw(half, quarter, 2, half)
+    assert law.derivation is d and law.equation is d.quartic.value     # the law uses the derivation
+    assert d.quartic is d.quartic and d.case is d.case                 # each step computed once
+    assert d.generic is pw.derive()
+
+
+def test_derivation_steps_match_the_functions():
+    # each step is the library function's result at the same point, with a provenance
+    for point in [(sp.Rational(1, 3), 0, 2, sp.Rational(1, 2)),                      # Marchenko–Pastur
+                  (sp.Rational(1, 2), sp.Rational(1, 2), sp.Rational(1, 2), sp.Rational(1, 4)),  # product Wishart
+                  (sp.Rational(1, 2), sp.Rational(1, 4), 2, sp.Rational(1, 2))]:  # general
+        d = pw.derive(*point)
+        assert d.quartic.value.poly == pw.quartic(*point).poly
+        assert d.reduced.value.poly == pw.reduced_equation(*point).poly
+        assert d.case.value == pw.classify(*point)
+        assert sp.expand(d.edge_equation.value - pw.edge_equation(*point)) == 0
+        assert d.atoms.value == pw.atoms(*point)
+        # Q = cofactor · R exactly
+        assert sp.expand(d.cofactor.value * d.reduced.value.poly.as_expr() - d.quartic.value.poly.as_expr()) == 0
+        for name in ("quartic", "reduced", "case", "edge_equation", "atoms", "cofactor"):
+            assert getattr(d, name).provenance
+        assert set(d.provenance()) >= {"quartic", "reduced", "case", "edge_equation", "atoms", "cofactor"}
+    assert pw.derive(sp.Rational(1, 3), 0, 2, sp.Rational(1, 2)).case.value == "marchenko-pastur"
+
+
+def test_derivation_moments_are_the_series_moments():
+    from rmtsym.moments import series_moments
+
+    m = pw.derive().moments(3)
+    assert m.value == series_moments(3) and "P-equation" in m.provenance
+    # m_2 = (1 + φ/ψ) η² + ζ²/ψ (PW 2017), an independent check of the polynomial
+    assert sp.simplify(m.value[1] - ((1 + phi / psi) * eta**2 + zeta**2 / psi)) == 0
+
+
+def test_export_renders_the_handed_derivation():
+    from rmtsym.export import equations as E
+    from rmtsym.export import latex as L
+
+    d = pw.derive(sp.Rational(1, 3), 0, 2, sp.Rational(1, 2))
+    assert E.quartic_latex(d) == L.quartic_latex(sp.Rational(1, 3), 0, 2, sp.Rational(1, 2))
+    assert E.special_case_latex(d) == L.special_case_latex(sp.Rational(1, 3), 0, 2, sp.Rational(1, 2))
+    assert r"\text{Marchenko--Pastur}" in E.special_case_latex(d)

@@ -58,10 +58,11 @@ N_STEPS = 800
 
 @functools.lru_cache(maxsize=1)
 def _quartic_expr() -> sp.Expr:
-    """The symbolic quartic Q(G, z), derived by :func:`rmtsym.pennington_worah.quartic`."""
-    from ..pennington_worah import quartic
+    """The symbolic quartic Q(G, z) of the generic derivation
+    (:func:`rmtsym.pennington_worah.derive`)."""
+    from ..pennington_worah import derive
 
-    return sp.expand(quartic(S.eta, S.zeta, S.phi, S.psi).poly.as_expr())
+    return sp.expand(derive(S.eta, S.zeta, S.phi, S.psi).quartic.value.poly.as_expr())
 
 
 @functools.lru_cache(maxsize=1)

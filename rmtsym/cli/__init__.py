@@ -1,8 +1,18 @@
 """The ``rmtsym`` command line: argument parsing and output only, no mathematics.
 
-Each subcommand lives in its own module of this package and exposes
-``register(subparsers)``, which adds a parser and sets ``handler=`` to a function
-``handler(args) -> dict``. The modules are discovered automatically (sorted by name).
+Each subcommand group lives in its own module of this package and exposes
+``register(subparsers)``, which adds one or more parsers and sets ``handler=`` to a function
+``handler(args) -> dict``. The modules are discovered automatically. A module may also set
+
+* ``SECTION`` — where ``rmtsym --help`` lists its commands: one of :data:`SECTIONS`
+  ("single layer", "deep networks", "generalization", "loss surfaces", "export", "tools");
+  a module without it is listed under "tools";
+* ``ORDER`` — an int placing it within its section (pipeline order; default 100, then by
+  module name); a module's commands keep the order in which it registers them.
+
+``rmtsym --help`` prints the sections in that order, each command with its one-line help.
+It imports every command module, so a module imports SymPy and numpy only inside its
+handlers, never at module level (``python -X importtime -m rmtsym --help`` shows it).
 
 With ``--json`` a subcommand prints exactly one JSON object on stdout and nothing
 else; high-precision numbers are JSON strings of decimal digits. Without it the same
@@ -16,10 +26,20 @@ import importlib
 import json
 import os
 import pkgutil
+import shutil
 import sys
-from typing import Callable, Optional, Sequence
+import textwrap
+from typing import Callable, Dict, List, Optional, Sequence
 
 from ..errors import ParameterError, RmtsymError
+
+
+#: the sections of ``rmtsym --help``, in pipeline order
+SECTIONS = ("single layer", "deep networks", "generalization", "loss surfaces", "export", "tools")
+#: the section of a command module that sets no ``SECTION``
+DEFAULT_SECTION = "tools"
+#: the place within its section of a command module that sets no ``ORDER``
+DEFAULT_ORDER = 100
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,6 +47,41 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message):  # pragma: no cover - exercised through main()
         raise RmtsymError(f"{self.prog}: {message}")
+
+
+class _TopParser(_Parser):
+    """The ``rmtsym`` parser: its help lists the commands by section (see :data:`SECTIONS`)."""
+
+    sections: Dict[str, List[str]] = {}
+
+    def format_help(self) -> str:
+        sub = next(a for a in self._actions if isinstance(a, argparse._SubParsersAction))
+        helps = {a.dest: (a.help or "") for a in sub._choices_actions}
+        width = max(40, shutil.get_terminal_size().columns - 2)
+        names = [n for cmds in self.sections.values() for n in cmds]
+        col = min(max((len(n) for n in names), default=8) + 4, 18)
+        out = [self.format_usage().rstrip(), "", self.description or "", ""]
+        for section in SECTIONS:
+            cmds = self.sections.get(section)
+            if not cmds:
+                continue
+            out.append(f"{section}:")
+            for name in cmds:
+                text = helps.get(name, "")
+                head = f"  {name}"
+                lines = textwrap.wrap(text, width - col, break_on_hyphens=False) or [""]
+                if len(head) + 2 > col:
+                    out.append(head)
+                    out.extend(" " * col + ln for ln in lines)
+                else:
+                    out.append(head.ljust(col) + lines[0])
+                    out.extend(" " * col + ln for ln in lines[1:])
+            out.append("")
+        out.append("options:")
+        out.append("  -h, --help".ljust(col) + "show this help message and exit")
+        out.append("")
+        out.append("rmtsym COMMAND --help shows the options of a command.")
+        return "\n".join(out) + "\n"
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
@@ -79,18 +134,41 @@ def parse_number_list(text: str, name: str) -> list:
     return items
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="rmtsym",
-                     description="Symbolic-numeric theory of the random matrices of neural networks.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    sub.required = True
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+def _section_of(module) -> str:
+    section = getattr(module, "SECTION", DEFAULT_SECTION)
+    if section not in SECTIONS:
+        raise RmtsymError(f"internal: {module.__name__} has SECTION = {section!r}, not one of "
+                          + ", ".join(SECTIONS))
+    return section
+
+
+def command_modules() -> list:
+    """The command modules of this package, in the order of ``rmtsym --help``: by section
+    (:data:`SECTIONS`), then ``ORDER``, then name."""
+    modules = []
+    for info in pkgutil.iter_modules(__path__):
         if info.name.startswith("_"):
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
-        register: Optional[Callable] = getattr(module, "register", None)
-        if register is not None:
-            register(sub)
+        if getattr(module, "register", None) is not None:
+            modules.append(module)
+    return sorted(modules, key=lambda m: (SECTIONS.index(_section_of(m)),
+                                          getattr(m, "ORDER", DEFAULT_ORDER), m.__name__))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _TopParser(prog="rmtsym",
+                        description="Symbolic-numeric theory of the random matrices of neural networks.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    sections: Dict[str, List[str]] = {}
+    for module in command_modules():
+        before = set(sub.choices)
+        register: Callable = module.register
+        register(sub)
+        added = [name for name in sub.choices if name not in before]
+        sections.setdefault(_section_of(module), []).extend(added)
+    parser.sections = sections
     return parser
 
 
@@ -147,5 +225,5 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return 0
 
 
-__all__ = ["main", "build_parser", "add_json_flag", "add_precision_flag", "add_sigma_flags",
+__all__ = ["main", "build_parser", "command_modules", "SECTIONS", "add_json_flag", "add_precision_flag", "add_sigma_flags",
            "parse_int", "parse_number_list"]

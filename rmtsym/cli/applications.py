@@ -4,14 +4,18 @@ Argument parsing and output only; the mathematics is in :mod:`rmtsym.application
 """
 from __future__ import annotations
 
-import mpmath
-
 from . import add_json_flag, add_precision_flag, add_sigma_flags, parse_number_list
 from ..errors import ParameterError
 from ..numbers import check_dps, decimal_string
 
+#: where ``rmtsym --help`` lists these commands (see :mod:`rmtsym.cli`)
+SECTION = "single layer"
+ORDER = 50
+
 
 def _positive(text, name):
+    import mpmath
+
     try:
         v = mpmath.mpf(text)
     except (ValueError, TypeError):

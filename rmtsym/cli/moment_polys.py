@@ -4,10 +4,12 @@ Argument parsing and output only; the mathematics is in :mod:`rmtsym.moments`.
 """
 from __future__ import annotations
 
-import sympy as sp
-
 from ..errors import RmtsymError
 from . import add_json_flag
+
+#: where ``rmtsym --help`` lists this command (see :mod:`rmtsym.cli`)
+SECTION = "single layer"
+ORDER = 20
 
 
 def register(subparsers) -> None:
@@ -29,6 +31,8 @@ def register(subparsers) -> None:
 
 
 def handle(args) -> dict:
+    import sympy as sp
+
     from ..moments import MAX_ORDER, coefficient_table, table_to_latex
     from ..moments import free_moments, series_moments, wick_finite_size, wick_moments
 

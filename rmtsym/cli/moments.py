@@ -11,6 +11,10 @@ import re
 from . import add_json_flag, add_precision_flag, add_sigma_flags
 from ..errors import ActivationError, ParameterError
 
+#: where ``rmtsym --help`` lists this command (see :mod:`rmtsym.cli`)
+SECTION = "single layer"
+ORDER = 10
+
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?(/\d+)?")
 

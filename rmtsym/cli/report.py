@@ -1,7 +1,8 @@
 """``rmtsym report``: a standalone derivation document (LaTeX or Markdown) for one activation.
 
-Argument parsing and output only; the content is built by :mod:`rmtsym.export.report`
-(Pennington & Worah, NeurIPS 2017; conventions of theory.md §1.1).
+Argument parsing and output only; the content is obtained from the pipeline by
+:mod:`rmtsym.documents.report` and rendered by :mod:`rmtsym.export` (Pennington & Worah,
+NeurIPS 2017).
 """
 from __future__ import annotations
 
@@ -9,9 +10,13 @@ import sys
 
 from . import add_json_flag, add_sigma_flags, parse_int, parse_number_list
 
+#: where ``rmtsym --help`` lists this command (see :mod:`rmtsym.cli`)
+SECTION = "export"
+ORDER = 10
+
 
 def handle_report(args) -> dict:
-    from ..export.report import DEFAULT_GAMMAS, write_report
+    from ..documents.report import DEFAULT_GAMMAS, write_report
 
     gammas = parse_number_list(args.gamma, "--gamma") if args.gamma else list(DEFAULT_GAMMAS)
     command = "rmtsym report " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else None

@@ -9,6 +9,10 @@ from __future__ import annotations
 from . import add_json_flag, add_sigma_flags, parse_int, parse_number_list
 from ..errors import ParameterError
 
+#: where ``rmtsym --help`` lists these commands (see :mod:`rmtsym.cli`)
+SECTION = "single layer"
+ORDER = 40
+
 #: at most this many eigenvalues are printed in the JSON payload of ``sample``
 MAX_PRINTED = 2_000_000
 

@@ -7,11 +7,13 @@ Argument parsing and output only; the mathematics lives in :mod:`rmtsym.law` and
 """
 from __future__ import annotations
 
-import sympy as sp
-
 from . import add_json_flag, add_precision_flag, add_sigma_flags, parse_number_list
 from ..errors import ParameterError
 from ..numbers import check_dps, decimal_string
+
+#: where ``rmtsym --help`` lists these commands (see :mod:`rmtsym.cli`)
+SECTION = "single layer"
+ORDER = 30
 
 
 def _law(args):
@@ -40,6 +42,8 @@ def _number(value, digits):
 
 
 def _common(law, dps):
+    import sympy as sp
+
     digits = _digits(law, dps)
     out = {
         "eta": _number(sp.N(law.eta, dps + 5), digits),
@@ -54,9 +58,10 @@ def _common(law, dps):
 
 
 def handle_spectrum(args) -> dict:
-    from ..export.latex import collected_terms
-    from ..pennington_worah import quartic
+    import sympy as sp
+
     from ..symbols import G, z
+    from ..typeset import collected_terms
 
     law = _law(args)
     dps = law.dps
@@ -74,7 +79,7 @@ def handle_spectrum(args) -> dict:
     out["equation"] = str(expr)
     terms = collected_terms(expr, G, z)  # collected in G, factored coefficients
     out["equation_latex"] = " ".join(terms).lstrip("+ ") + " = 0"
-    out["equation_symbolic"] = str(quartic().expr)
+    out["equation_symbolic"] = str(law.derivation.generic.quartic.value.expr)
     return out
 
 

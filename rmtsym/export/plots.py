@@ -71,7 +71,7 @@ def plot_spectrum(eigenvalues, law=None, path: Optional[str] = None, bins: Optio
         clip(2·N^{1/3}, 30, 120), N the number of non-atomic eigenvalues).
     title, activation, phi, psi, n0, kolmogorov :
         Title text, or its pieces (activation, φ, ψ, n0 and the Kolmogorov distance,
-        computed exactly with :func:`rmtsym.validation.kolmogorov_distance` when a law is
+        computed exactly with :func:`rmtsym.sample_statistics.kolmogorov_distance` when a law is
         given and ``kolmogorov`` is None).
 
     Returns
@@ -79,7 +79,7 @@ def plot_spectrum(eigenvalues, law=None, path: Optional[str] = None, bins: Optio
     matplotlib.figure.Figure
     """
     Figure, FigureCanvasAgg = _matplotlib()
-    from .. import validation as V
+    from .. import sample_statistics as V
 
     fmt = _format_of(path) if path is not None else None
     result = eigenvalues if hasattr(eigenvalues, "eigenvalues") and hasattr(eigenvalues, "n1") else None

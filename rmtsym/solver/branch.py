@@ -1,0 +1,230 @@
+"""The :class:`BranchSolver`: the physical branch of a numeric algebraic law.
+
+Construction (the coefficient tables), the branch points (real zeros of the discriminant in G
+and of the leading coefficient), the support intervals and the atoms; the double-precision
+path (:mod:`~rmtsym.solver.double_path`) and the certified path
+(:mod:`~rmtsym.solver.certified`) are mixed in.
+"""
+from __future__ import annotations
+
+from typing import List, Tuple
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from ..algebraic import SpectralEquation
+from ..errors import ParameterError, RmtsymError
+from ..numbers import check_dps
+from ..symbols import G, z
+from .certified import _CertifiedPath
+from .double_path import _DoublePrecisionPath
+from .polynomial import GUARD, _clean_poly, _input_digits, _root_radius
+
+
+class BranchSolver(_DoublePrecisionPath, _CertifiedPath):
+    """Physical branch of the Stieltjes transform of a numeric algebraic law.
+
+    Parameters
+    ----------
+    equation : SpectralEquation
+        Q(G, z) with numeric coefficients (exact SymPy numbers are kept exact and
+        evaluated at the working precision; ``Float`` coefficients limit the certified
+        digits to their own precision).
+    dps : int
+        Default working precision in decimal digits (15 to 1000).
+
+    Notes
+    -----
+    G(z) = ∫ρ(t)dt/(z − t) ~ 1/z, ρ(x) = −Im G(x + i0)/π (Pennington & Worah 2017,
+    physics sign). See the module docstring for the selection principle.
+    """
+
+    def __init__(self, equation: SpectralEquation, dps: int = 30):
+        self.dps = check_dps(dps)
+        if not isinstance(equation, SpectralEquation):
+            raise ParameterError("BranchSolver needs a SpectralEquation")
+        if not equation.is_numeric:
+            names = ", ".join(sorted(str(s) for s in equation.parameters))
+            raise ParameterError(f"the spectral equation still has free parameters ({names}); substitute numbers first")
+        self.equation = equation
+        self.poly = _clean_poly(equation)
+        self.degree = self.poly.degree(G)
+        self.zdegree = self.poly.degree(z)
+        d, e = self.degree, self.zdegree
+        self._exact = [[sp.Integer(0)] * (e + 1) for _ in range(d + 1)]
+        for (k, j), cf in self.poly.terms():
+            self._exact[k][j] = sp.sympify(cf)
+        for row in self._exact:
+            for cf in row:
+                if not cf.is_real and cf.is_real is not None:
+                    raise ParameterError("the spectral equation must have real coefficients")
+        self.input_digits = _input_digits(self.poly)
+        self._float = np.array([[float(sp.N(cf, 20)) for cf in row] for row in self._exact])
+        if not np.all(np.isfinite(self._float)):
+            raise ParameterError("the spectral equation has non-finite coefficients")
+        # normalise the double table (coefficients can be huge or tiny)
+        self._float /= np.max(np.abs(self._float))
+        self._mp_cache = {}
+        self._branch_points = None
+        self._support = None
+        self._atoms = None
+
+    # ------------------------------------------------------------------ branch points
+    def branch_points(self) -> List:
+        """Real zeros of the discriminant of Q in G and of the leading coefficient a_d(z).
+
+        Every edge of the support and every atom lies among them (mpf values at the
+        default precision + guard, sorted).
+        """
+        if self._branch_points is None:
+            prec = self.dps + GUARD
+            try:  # the shared operation of rmtsym.algebraic when available
+                from ..algebraic import discriminant as _disc
+                disc = _disc(SpectralEquation(self.poly, self.equation.name))
+            except ImportError:  # pragma: no cover
+                disc = sp.discriminant(self.poly.as_expr(), G)
+            pts = self._real_roots(disc, prec)
+            lead = sp.Poly(self.poly.as_expr(), G).all_coeffs()[0]
+            pts += self._real_roots(lead, prec)
+            pts.sort()
+            merged = []
+            for p in pts:
+                if not merged or abs(p - merged[-1]) > mpmath.mpf(10) ** (-(self.dps // 2)) * (1 + abs(p)):
+                    merged.append(p)
+            self._branch_points = merged
+            span = [float(p) for p in merged] or [0.0]
+            self._lo, self._hi = min(span + [0.0]), max(span + [0.0])
+            self._scale = 1.0 + max(abs(self._lo), abs(self._hi))
+        return self._branch_points
+
+    def _real_roots(self, expr, prec):
+        """Real roots of a univariate exact polynomial in z, to ``prec`` digits (mpf)."""
+        expr = sp.expand(expr)
+        if expr.free_symbols - {z}:
+            raise RmtsymError("internal: non-numeric discriminant")
+        poly = sp.Poly(expr, z)
+        coeffs = poly.all_coeffs()
+        roots = []
+        while len(coeffs) > 1 and sp.simplify(coeffs[-1]) == 0:
+            coeffs = coeffs[:-1]
+            roots.append(mpmath.mpf(0))
+        if len(coeffs) <= 1:
+            return roots
+        with mpmath.workdps(2 * prec + 20):
+            mc = [mpmath.mpf(sp.N(c, 2 * prec + 25)) for c in coeffs]
+            try:
+                found = mpmath.polyroots(mc, maxsteps=400, extraprec=2 * prec + 40)
+            except mpmath.libmp.NoConvergence:
+                found = [mpmath.mpc(r) for r in np.roots([float(c) for c in mc])]
+            for r in found:
+                r = mpmath.mpc(r)
+                if abs(r.imag) <= mpmath.mpf(10) ** (-prec // 2) * (1 + abs(r)):
+                    x = r.real
+                    # polish on the polynomial itself (Newton, real arithmetic)
+                    for _ in range(20):
+                        step, rad = _root_radius(mc[::-1], x)
+                        if step is None:
+                            break
+                        x -= step
+                        if abs(step) <= mpmath.mpf(10) ** (-2 * prec) * (1 + abs(x)):
+                            break
+                    roots.append(+x)
+        return roots
+
+    def _hull(self):
+        self.branch_points()
+        return self._lo, self._hi, self._scale
+
+    # ------------------------------------------------------------------ support and atoms
+    def support(self) -> List[Tuple]:
+        """The intervals [a, b] of the continuous part, edges as mpf at the working precision.
+
+        Candidate edges are the real zeros of the discriminant of Q in G (and of the
+        leading coefficient); each gap between consecutive candidates is kept when the
+        density at its midpoint (computed by continuation) is positive, and adjacent
+        kept gaps are merged.
+        """
+        if self._support is None:
+            pts = self.branch_points()
+            intervals = []
+            if len(pts) >= 2:
+                mids = np.array([float((pts[i] + pts[i + 1]) / 2) for i in range(len(pts) - 1)])
+                g, worst = self._continue_checked(mids.astype(complex))
+                for i in range(len(pts) - 1):
+                    # strictly complex root selected: inside the support
+                    if -g[i].imag > 1e-8 * (1 + abs(g[i])):
+                        a, b = pts[i], pts[i + 1]
+                        if intervals and intervals[-1][1] == a:
+                            intervals[-1] = (intervals[-1][0], b)
+                        else:
+                            intervals.append((a, b))
+            self._support = intervals
+        return list(self._support)
+
+    def atoms(self) -> List[Tuple]:
+        """Atoms (x0, mass) with mass = lim_{z→x0} (z − x0) G(z).
+
+        Candidates are the real zeros of the leading coefficient a_d(z) and z = 0. At
+        each, G = w/(z − x0) is substituted: the lowest order in ε = z − x0 of
+        Σ a_k(x0 + ε) w^k ε^(d−k) is a polynomial L(w) whose roots are the possible
+        masses; the physical one is the root nearest ε·G(x0 + iε) on the physical branch.
+        """
+        if self._atoms is None:
+            lead = sp.Poly(self.poly.as_expr(), G).all_coeffs()[0]
+            cands = {sp.Integer(0)}
+            try:
+                for r in sp.roots(sp.Poly(lead, z)).keys():
+                    if r.is_real:
+                        cands.add(r)
+            except Exception:  # pragma: no cover
+                pass
+            for p in self._real_roots(lead, self.dps + GUARD):
+                if not any(abs(float(sp.N(c)) - float(p)) < 1e-12 for c in cands):
+                    cands.add(sp.Float(mpmath.nstr(p, self.dps + GUARD), self.dps + GUARD))
+            atoms = []
+            w, eps = sp.symbols("w epsilon")
+            d = self.degree
+            coeffs = sp.Poly(self.poly.as_expr(), G).all_coeffs()[::-1]
+            scale = self._hull()[2]
+            for x0 in sorted(cands, key=lambda c: float(sp.N(c))):
+                expr = sum(sp.expand(coeffs[k].subs(z, x0 + eps)) * w ** k * eps ** (d - k) for k in range(d + 1))
+                R = sp.Poly(sp.expand(expr), eps)
+                low = None
+                for (power,), cf in sorted(R.terms(), key=lambda t: t[0][0]):
+                    cf = sp.expand(cf)
+                    if cf != 0 and not (cf.is_number and abs(sp.N(cf, 30)) < 1e-25):
+                        low = cf
+                        break
+                if low is None or not low.has(w):
+                    continue
+                Lw = sp.Poly(low, w)
+                try:
+                    Lw = Lw.sqf_part()
+                except Exception:  # pragma: no cover
+                    pass
+                with mpmath.workdps(self.dps + GUARD):
+                    lc = [mpmath.mpf(sp.N(c, self.dps + GUARD + 5)) for c in Lw.all_coeffs()]
+                    while len(lc) > 1 and lc[-1] == 0:
+                        lc = lc[:-1]
+                    masses = [mpmath.mpf(0)]
+                    if len(lc) > 1:
+                        for r in mpmath.polyroots(lc, maxsteps=400, extraprec=2 * self.dps):
+                            r = mpmath.mpc(r)
+                            if abs(r.imag) < mpmath.mpf(10) ** (-self.dps // 2):
+                                masses.append(r.real)
+                    # the physical branch near x0: ε·G(x0 + iε) → mass. The approach is
+                    # slow where the continuous density is singular at x0 too (deep
+                    # Jacobians: ρ ~ x^{-L/(L+1)}, so the error is O(ε^{1/(L+1)})): accept the
+                    # candidate when the estimates at ε = 10^-4, 10^-7, 10^-10 (× scale)
+                    # close in on it, or when the last one is within 0.01 of it
+                    x0f = float(sp.N(x0))
+                    es = scale * np.array([1e-4, 1e-7, 1e-10])
+                    ests = (1j * es * self.stieltjes_numpy(x0f + 1j * es)).real
+                    best = min(masses, key=lambda m: abs(float(m) - ests[-1]))
+                    gaps = np.abs(float(best) - ests)
+                    closing_in = bool(np.all(np.diff(gaps) < 0) and gaps[-1] < 0.5 * gaps[0] and gaps[-1] < 0.1)
+                    if best > mpmath.mpf(10) ** (-self.dps) and (gaps[-1] < 0.01 or closing_in):
+                        atoms.append((mpmath.mpf(sp.N(x0, self.dps + GUARD)) if x0.is_number else x0, +best))
+            self._atoms = atoms
+        return list(self._atoms)
