@@ -21,7 +21,7 @@ _LABELS = {"psi1": "ψ1 = N/d (features per dimension)", "psi2": "ψ2 = n/d (sam
            "ridge": "ridge λ", "psi1/psi2": "ψ1/ψ2 = N/n"}
 
 
-def _draw(ax, x, curves, points, thresholds, axis, ylabel, logy, ylim):
+def _draw(ax, x, curves, points, thresholds, axis, ylabel, logy, ylim, logx=True):
     for i, cv in enumerate(curves):
         col = cv.get("color") or COLORS[i % len(COLORS)]
         ax.plot(x if cv.get("x") is None else cv["x"], cv["y"], color=col, lw=1.6,
@@ -34,11 +34,12 @@ def _draw(ax, x, curves, points, thresholds, axis, ylabel, logy, ylim):
                     mfc="white", label=pt.get("label"))
     for t in thresholds:
         ax.axvline(t, color="0.4", ls=":", lw=1.0)
-    ax.set_xscale("log")
-    from matplotlib.ticker import FuncFormatter, NullFormatter
+    if logx:
+        from matplotlib.ticker import FuncFormatter, NullFormatter
 
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel(_LABELS.get(axis, axis))
@@ -54,7 +55,7 @@ def _draw(ax, x, curves, points, thresholds, axis, ylabel, logy, ylim):
 def plot_double_descent(x, curves: Sequence[dict], path: Optional[str] = None, axis: str = "psi1",
                         points: Sequence[dict] = (), thresholds: Sequence[float] = (),
                         title: Optional[str] = None, ylabel: str = "test risk",
-                        logy: bool = False, ylim=None, dpi: int = 150):
+                        logy: bool = False, ylim=None, logx: bool = True, dpi: int = 150):
     """Curves of the test risk (or training error) against ψ1, ψ2 or λ on a log axis.
 
     Parameters
@@ -67,6 +68,8 @@ def plot_double_descent(x, curves: Sequence[dict], path: Optional[str] = None, a
         Simulated points: ``x``, ``y``, ``se`` (error bars are ± 2 se), ``label``, ``color``.
     thresholds : sequence of float
         Abscissas of vertical dotted lines (the interpolation threshold ψ1 = ψ2).
+    logx, logy : bool
+        Logarithmic axes (x by default).
     path : str, optional
         PNG/PDF/SVG file to write (its folder must exist).
     """
@@ -76,7 +79,7 @@ def plot_double_descent(x, curves: Sequence[dict], path: Optional[str] = None, a
     fig = Figure(figsize=(7.0, 4.4), dpi=dpi)
     Canvas(fig)
     ax = fig.add_subplot(1, 1, 1)
-    _draw(ax, x, curves, points, thresholds, axis, ylabel, logy, ylim)
+    _draw(ax, x, curves, points, thresholds, axis, ylabel, logy, ylim, logx)
     if title:
         ax.set_title(title, fontsize=10)
     if path is not None:
@@ -88,7 +91,7 @@ def plot_double_descent(x, curves: Sequence[dict], path: Optional[str] = None, a
 def plot_panels(panels: Sequence[dict], path: Optional[str] = None, ncols: int = 2, dpi: int = 120):
     """Several double-descent panels; each dict holds the arguments of
     :func:`plot_double_descent` (``x``, ``curves``, ``points``, ``thresholds``, ``axis``,
-    ``title``, ``ylabel``, ``logy``, ``ylim``)."""
+    ``title``, ``ylabel``, ``logy``, ``ylim``, ``logx``)."""
     if path is not None:
         _format_of(path)
     Figure, Canvas = _matplotlib()
@@ -99,7 +102,8 @@ def plot_panels(panels: Sequence[dict], path: Optional[str] = None, ncols: int =
     for i, p in enumerate(panels):
         ax = fig.add_subplot(nrows, ncols, i + 1)
         _draw(ax, p["x"], p.get("curves", ()), p.get("points", ()), p.get("thresholds", ()),
-              p.get("axis", "psi1"), p.get("ylabel", "test risk"), p.get("logy", False), p.get("ylim"))
+              p.get("axis", "psi1"), p.get("ylabel", "test risk"), p.get("logy", False), p.get("ylim"),
+              p.get("logx", True))
         if p.get("title"):
             ax.set_title(p["title"], fontsize=9)
     if path is not None:
