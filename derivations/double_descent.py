@@ -139,7 +139,9 @@ def main(argv=None):
     note += ["", f"The peak grows with the noise at every ζ/η: **{grows_with_noise}** (the variance V multiplies "
              "τ² + F*²). At fixed noise the peak varies with ζ/η only through ζ_MM² = ζ/(η − ζ) and λ̄ = "
              "λ/(η − ζ): a more linear activation (ζ/η → 1) has a small nonlinear part μ*², so the same λ is a "
-             "larger effective ridge λ̄ and the peak is damped; a ζ = 0 activation has the sharpest peak.", "",
+             "larger effective ridge λ̄ and the peak is damped; a ζ = 0 activation has the sharpest peak. "
+             "Without noise (τ² = 0) and for ζ/η above about 0.84 there is no interior peak at this λ any more: the "
+             "maximum over ψ1 is then the value at the smallest ψ1 of the grid (the kink of that curve).", "",
              "![double descent](double_descent.png)"]
     return _common.write_outputs(args, NAME, note, results)
 

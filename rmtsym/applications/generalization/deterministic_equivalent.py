@@ -218,6 +218,9 @@ def feature_kernel(activation, A, B=None) -> KernelResult:
     if bound > 1e-6 * scale:
         raise RmtsymError("some data points are nearly collinear (|correlation| close to 1), so the "
                           "Hermite series of the kernel does not converge; remove near-duplicates")
+    if same:  # the diagonal: E σ(a_i Z)², no truncation
+        np.fill_diagonal(phi, second[ta])
+        np.fill_diagonal(near, False)
     if np.any(near):
         ii, jj = np.nonzero(near)
         for i, j in zip(ii, jj):  # identical (or opposite) directions: a 1-D integral

@@ -166,7 +166,8 @@ class SimulationResult:
     @property
     def method(self) -> str:
         return (f"Monte Carlo: {self.seeds} draws of inputs, weights and target at d = {self.d} "
-                f"({self.inputs}), ridge solved by SVD, test risk on {self.n_test} fresh inputs; "
+                f"({self.inputs}), ridge solved by SVD, test risk on fresh inputs (max(1000, 2n), "
+                f"at most {self.n_test}); "
                 "mean and standard error over draws")
 
 
@@ -258,7 +259,7 @@ def simulate_points(activation, psi1, psi2, ridge, d: int, seeds: int = 4, seed:
     bb, b_se = _mean_se(out["bias"])
     v, v_se = _mean_se(out["var"])
     return SimulationResult(psi1=p1, psi2=p2, ridge=lam, d=d, seeds=seeds, inputs=inputs,
-                            n_test=sizes[0]["n_test"] if len(sizes) == 1 else -1,
+                            n_test=max(sz["n_test"] for sz in sizes),
                             signal=signal, noise=noise, nonlinear=nonlinear,
                             test_risk=r, test_risk_se=r_se, train_error=t, train_error_se=t_se,
                             bias=bb, bias_se=b_se, variance=v, variance_se=v_se, sizes=sizes,
