@@ -77,3 +77,14 @@ def test_finite_size_moments_fast(tmp_path):
     out = tmp_path / "finite_size_moments"
     _load("finite_size_moments").main(["--fast", "--out", str(out)])
     assert (out / "note.md").exists() and (out / "results.json").exists()
+
+
+def test_double_descent_fast(tmp_path):
+    out, res, note = _run("double_descent", tmp_path)
+    assert (out / "double_descent.png").stat().st_size > 20_000
+    # the peak of the risk sits at the interpolation threshold psi1 = psi2 = 2 (grid 0.1 ... 10)
+    for act in res["activations"].values():
+        assert abs(act["peak_psi1_at_lambda_1e-3"] - 2.0) < 0.15
+    assert res["peak_grows_with_noise"] is True
+    # d = 40, 2 draws: a smoke check only (the standard errors of 2 draws are themselves rough)
+    assert res["max_abs_z"] < 30
