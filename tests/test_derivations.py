@@ -77,3 +77,20 @@ def test_finite_size_moments_fast(tmp_path):
     out = tmp_path / "finite_size_moments"
     _load("finite_size_moments").main(["--fast", "--out", str(out)])
     assert (out / "note.md").exists() and (out / "results.json").exists()
+
+
+def test_loss_surfaces_fast(tmp_path):
+    out, res, note = _run("loss_surfaces", tmp_path)
+    for fig in ("model_sweep.png", "three_halves.png", "index_energy.png", "spectra.png", "freeness.png",
+                "minimizers.png"):
+        assert (out / fig).stat().st_size > 10_000
+    # the model: published ε_c digits (rounded to 6), GOE + Wishart at n = 300 (4 draws: ±0.01)
+    assert res["model"]["ec_max_abs_diff_to_published"] < 5e-7
+    assert res["model"]["simulation_max_abs_diff"] < 0.01
+    # the network experiment runs end to end at three values of φ, each with a critical point
+    # of non-zero index (‖∇L‖ ≤ 1e-10)
+    phis = res["network"]["phis"]
+    assert len(phis) >= 3 and all(e["nonzero_index"] >= 1 for e in phis)
+    assert all(p["grad_norm"] <= 1e-10 for e in phis for p in e["points"])
+    assert len(res["minimizers"]["phis"]) >= 3
+    assert "What agrees with the paper" in note

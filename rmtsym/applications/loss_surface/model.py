@@ -172,10 +172,7 @@ def hessian_summary(phi, epsilon, dps: int = 20) -> HessianSummary:
     alpha = index(phi, epsilon, dps)
     p = _exact(phi, "phi")
     ec = critical_energy(phi, dps) if p < 1 else None
-    if ec is None:
-        phase = "index > 0 at every energy (φ ≥ 1)"
-    else:
-        phase = "minimum-like (index 0)" if alpha.value == 0 else "saddle (index > 0)"
+    phase = _phase(float(p), float(_exact(epsilon, "epsilon", positive=False)), float(alpha.value))
     return HessianSummary(phi, epsilon, law.intervals(), law.atoms(), alpha, ec, phase)
 
 
