@@ -118,7 +118,7 @@ def network_part(args, out, results, note):
         width, kw = 8, dict(trainings=8, starts_per_training=20, random_starts=40, freeness_points=3,
                             rotations=6, maxit=400)
     exps = [index_experiment(p, width, seed=args.seed + 10 * i, **kw) for i, p in enumerate(NET_PHIS)]
-    panels, spec_panels, free_panels, rows, free_rows = [], [], [], [], []
+    panels, spec_panels, free_panels, rows, free_rows, law_rows = [], [], [], [], [], []
     res = {"width": width, "settings": kw, "phis": []}
     for ex in exps:
         ph = ex.phi
@@ -136,6 +136,11 @@ def network_part(args, out, results, note):
                                 f"searches reached ‖∇L‖ ≤ 1e-10", "critical": crit, "flat": flat,
                        "measured": meas, "curves": curves})
         nonzero = int(sum(1 for r in ex.rows if r["negative"] > 0))
+        for label, fit in (("critical points", ex.power_law_critical), ("all search end points", ex.power_law_all)):
+            law_rows.append([f"{ph:.3f}", label] + (
+                [fit.points, f"{fit.exponent:.2f} [{fit.exponent_ci95[0]:.2f}, {fit.exponent_ci95[1]:.2f}]",
+                 f"{fit.threshold:.3f} [{fit.threshold_ci95[0]:.3f}, {fit.threshold_ci95[1]:.3f}]"]
+                if fit else ["< 5", "-", "-"]) + [f"{M.critical_energy_float(ph):.4f}" if ph < 1 else "-"])
         rows.append([f"{ph:.3f}", ex.n, ex.m, f"{s.converged}/{s.attempts}", len(ex.rows), nonzero,
                      f"{min([r['energy'] for r in ex.rows], default=float('nan')):.3f}–"
                      f"{max([r['energy'] for r in ex.rows], default=float('nan')):.3f}",
@@ -145,6 +150,8 @@ def network_part(args, out, results, note):
                  "distinct_critical": len(ex.rows), "nonzero_index": nonzero,
                  "kappa": ex.kappa, "rms_raw": ex.rms_raw, "rms_fitted": ex.rms_fitted,
                  "rms_measured": ex.rms_measured,
+                 "power_law_critical": None if ex.power_law_critical is None else vars(ex.power_law_critical),
+                 "power_law_all": None if ex.power_law_all is None else vars(ex.power_law_all),
                  "points": [{k: r[k] for k in ("energy", "index", "model_index", "model_index_fitted",
                                                "model_index_measured", "eps_eff", "h0_mean", "grad_norm")}
                             for r in ex.rows]}
@@ -207,6 +214,13 @@ def network_part(args, out, results, note):
     note += _common.md_table(["φ", "n", "m", "searches converged", "distinct critical points", "with index > 0",
                               "energy range", "RMS α − model (raw)", "RMS (fitted κ)", "RMS (ε_eff)"], rows)
     note += ["", "![index against energy](index_energy.png)", "",
+             "The 3/2-law form α = A(ε − ε0)^p with the threshold ε0 free, fitted to the points of small index "
+             "(0 < α ≤ 0.2), on the critical points and on all search end points (critical or stalled); the "
+             "model's ε_c for comparison. (On the model itself this fit over 0.05 ≤ r ≤ 1 gives p ≈ 1.13: the "
+             "exponent 3/2 is only reached within a few per cent of ε_c.)", ""]
+    note += _common.md_table(["φ", "points used", "number", "exponent p [95 %]", "threshold ε0 [95 %]",
+                              "model ε_c"], law_rows)
+    note += ["",
              "Most searches stall (hollow points): ‖∇L‖ stops decreasing well above 1e-10, mostly where the "
              "Hessian is nearly singular along ∇L (gradient-flat points, Frye et al., Neural Computation 33 (2021) "
              "1469) or on saturated tanh units. They are not counted.", "",
@@ -230,13 +244,6 @@ def minimizer_part(args, out, results, note):
     else:
         phis, width, tasks, inits = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.25, 1.5], 8, 4, 2
     me = minimizer_energies(phis, width, tasks=tasks, inits=inits, seed=args.seed)
-    grid = np.linspace(0, max(me.phis) * 1.05, 200)
-    plot_minimizer_energies(me.phis, me.mean, me.se,
-                            [(grid, [quadratic_reference(g) for g in grid], "½(1 − φ)² (paper's observation)"),
-                             (grid, [linear_reference(g) for g in grid], "½(1 − φ) (linear least squares)")],
-                            path=os.path.join(out, "minimizers.png"),
-                            runs=list(zip(me.phis, me.energies)),
-                            title=f"energy of minimizers, n0 = n1 = k = {width}, tanh")
     rows, zq, zl = [], [], []
     for i, p in enumerate(me.phis):
         se = me.se[i] if np.isfinite(me.se[i]) and me.se[i] > 0 else float("nan")
@@ -247,9 +254,33 @@ def minimizer_part(args, out, results, note):
         rows.append([f"{p:.3f}", f"{me.mean[i]:.4f} ± {me.se[i]:.4f}", f"{me.quadratic[i]:.4f}",
                      f"{dq:+.4f} ({_f(zq[-1], 1)} se)", f"{me.linear[i]:.4f}", f"{dl:+.4f} ({_f(zl[-1], 1)} se)",
                      f"{me.converged[i]}/{me.runs[i]}", f"{me.index_zero[i]}/{me.runs[i]}"])
+    # a second shape at the same φ: is the energy a function of φ alone?
+    if args.fast:
+        n0b, wb, kb, phis_b = 6, 4, 2, [0.25, 0.5]
+    else:
+        n0b, wb, kb, phis_b = 12, 8, 4, [0.1, 0.25, 0.4, 0.5, 0.6, 0.75, 0.9]
+    me2 = minimizer_energies(phis_b, wb, tasks=tasks, inits=inits, seed=args.seed + 5, k=kb, n0=n0b)
+    for i, p in enumerate(me2.phis):
+        rows.append([f"{p:.3f} (n0 = {n0b}, n1 = {wb}, k = {kb})", f"{me2.mean[i]:.4f} ± {me2.se[i]:.4f}",
+                     f"{me2.quadratic[i]:.4f}", f"{me2.mean[i] - me2.quadratic[i]:+.4f} "
+                     f"({_f((me2.mean[i] - me2.quadratic[i]) / me2.se[i] if me2.se[i] > 0 else float('nan'), 1)} se)",
+                     f"{me2.linear[i]:.4f}", f"{me2.mean[i] - me2.linear[i]:+.4f}", f"{me2.converged[i]}/{me2.runs[i]}",
+                     f"{me2.index_zero[i]}/{me2.runs[i]}"])
+    grid = np.linspace(0, max(me.phis) * 1.05, 200)
+    plot_minimizer_energies(me.phis, me.mean, me.se,
+                            [(grid, [quadratic_reference(g) for g in grid], "½(1 − φ)² (paper's observation)"),
+                             (grid, [linear_reference(g) for g in grid], "½(1 − φ) (linear least squares)")],
+                            path=os.path.join(out, "minimizers.png"),
+                            runs=list(zip(me.phis, me.energies)),
+                            title=f"energy of minimizers, n0 = n1 = k = {width}, tanh",
+                            extra=[(me2.phis, me2.mean, me2.se,
+                                    f"n0 = {n0b}, n1 = {wb}, k = {kb} (mean ± 2 se)")])
     below = [i for i, p in enumerate(me.phis) if p < 1]
     rms_q = math.sqrt(np.mean([(me.mean[i] - me.quadratic[i]) ** 2 for i in below]))
     rms_l = math.sqrt(np.mean([(me.mean[i] - me.linear[i]) ** 2 for i in below]))
+    rms_q2 = math.sqrt(np.mean([(m - q) ** 2 for m, q in zip(me2.mean, me2.quadratic)]))
+    results["minimizers_second_shape"] = {"n0": n0b, "n1": wb, "k": kb, "phis": me2.phis, "mean": me2.mean,
+                                          "se": me2.se, "quadratic": me2.quadratic, "rms_to_quadratic": rms_q2}
     results["minimizers"] = {"width": width, "phis": me.phis, "mean": me.mean, "se": me.se,
                              "quadratic": me.quadratic, "linear": me.linear, "runs": me.runs,
                              "converged": me.converged, "index_zero": me.index_zero,
@@ -259,7 +290,9 @@ def minimizer_part(args, out, results, note):
              f"{tasks} random tasks × {inits} initialisations per φ; mean ± se over runs.", ""]
     note += _common.md_table(["φ", "energy (mean ± se)", "½(1 − φ)²", "difference", "½(1 − φ)", "difference",
                               "‖∇L‖ ≤ 1e-10", "index 0"], rows)
-    note += ["", f"Over φ < 1: RMS distance to ½(1 − φ)² = {rms_q:.4f}, to ½(1 − φ) = {rms_l:.4f}.", "",
+    note += ["", f"Over φ < 1: RMS distance to ½(1 − φ)² = {rms_q:.4f}, to ½(1 − φ) = {rms_l:.4f} "
+             f"(n0 = n1 = k = {width}); for the second shape (n0 = {n0b}, n1 = {wb}, k = {kb}) the RMS distance "
+             f"to ½(1 − φ)² is {rms_q2:.4f}.", "",
              "![energies of minimizers](minimizers.png)", ""]
 
 
@@ -296,7 +329,10 @@ def summary(results):
                f"{fr['index_rotated']:.3f}." if fr else ""))
     lines.append(f"- Minimizers (n0 = n1 = k = {mins['width']}): over φ < 1 the RMS distance to ½(1 − φ)² is "
                  f"{mins['rms_to_quadratic_phi_below_1']:.4f} and to ½(1 − φ) is "
-                 f"{mins['rms_to_linear_phi_below_1']:.4f}; see the table for the per-φ differences in units of se.")
+                 f"{mins['rms_to_linear_phi_below_1']:.4f}; with n0 = {results['minimizers_second_shape']['n0']}, "
+                 f"n1 = {results['minimizers_second_shape']['n1']}, k = {results['minimizers_second_shape']['k']} it "
+                 f"is {results['minimizers_second_shape']['rms_to_quadratic']:.4f} from ½(1 − φ)²; see the table for "
+                 "the per-φ differences in units of se.")
     return lines + [""]
 
 

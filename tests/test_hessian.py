@@ -1,4 +1,4 @@
-"""Tests of rmtsym.applications.hessian (Pennington & Bahri 2017; theory.md §5.3)."""
+"""Tests of the Pennington–Bahri model (rmtsym.applications.hessian = loss_surface.model; ICML 2017)."""
 import mpmath
 import numpy as np
 import pytest
@@ -16,7 +16,7 @@ def test_critical_energy_closed_form_vs_edge_condition(phi, value):
     closed = critical_energy(phi, 30).value
     edge = critical_energy_edge(phi, 30).value
     assert abs(closed - edge) < mpmath.mpf(10) ** -25
-    assert abs(closed - mpmath.mpf(value)) < 5e-7  # theory.md's six-digit values
+    assert abs(closed - mpmath.mpf(value)) < 5e-7  # the published six-digit values
 
 
 def test_left_edge_crosses_zero_at_critical_energy():

@@ -173,3 +173,11 @@ def test_bigger_network_critical_points_and_minimizers():
     me = minimizer_energies([0.25, 0.5], 8, tasks=2, inits=2, seed=1)
     for p, m in zip(me.phis, me.mean):
         assert abs(m - quadratic_reference(p)) < 0.05
+
+
+def test_power_law_fit_recovers_a_known_law():
+    from rmtsym.applications.loss_surface.experiment import power_law_fit
+    e = 0.1 + np.linspace(0.01, 0.1, 10)
+    fit = power_law_fit(e, 2 * (e - 0.1) ** 1.5)
+    assert abs(fit.exponent - 1.5) < 1e-6 and abs(fit.threshold - 0.1) < 1e-6 and fit.points == 10
+    assert power_law_fit(e[:4], e[:4]) is None  # too few points

@@ -202,11 +202,14 @@ def plot_freeness(panels: Sequence[dict], path: Optional[str] = None, dpi: int =
 
 
 def plot_minimizer_energies(phis, mean, se, curves: Sequence, path: Optional[str] = None,
-                            runs: Sequence = (), title: Optional[str] = None, dpi: int = 150):
+                            runs: Sequence = (), title: Optional[str] = None, extra: Sequence = (),
+                            dpi: int = 150):
     """Energies of minimizers (mean ± 2 se, and the single runs) against φ, with reference curves.
 
     curves : sequence of (φ grid, values, label)
     runs : sequence of (φ, energies of the single runs)
+    extra : sequence of (φ values, means, se, label)
+        Further series (other network shapes), drawn as squares.
     """
     fig, (ax,) = _new(figsize=(5.6, 4.0), dpi=dpi)
     for j, (x, y, label) in enumerate(curves):
@@ -215,6 +218,9 @@ def plot_minimizer_energies(phis, mean, se, curves: Sequence, path: Optional[str
         ax.plot([p] * len(es), es, ".", color="#aaaaaa", ms=3)
     ax.errorbar(phis, mean, yerr=2 * np.asarray(se, dtype=float), fmt="o", color="k", ms=4,
                 capsize=3, label="trained network (mean ± 2 se)")
+    for j, (x, m, s, label) in enumerate(extra):
+        ax.errorbar(x, m, yerr=2 * np.asarray(s, dtype=float), fmt="s", mfc="none",
+                    color=_COLORS[(j + 3) % len(_COLORS)], ms=4, capsize=3, label=label)
     ax.set_xlabel("φ = parameters / (k m)")
     ax.set_ylabel("energy of minimizers")
     ax.set_ylim(bottom=0)

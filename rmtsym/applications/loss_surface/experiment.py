@@ -32,7 +32,7 @@ from .freeness import FreenessCheck, freeness_check
 from .model import atoms, cdf_grid, check_phi_epsilon, index_float
 from .network import OneHiddenLayerNet, memorization_task
 
-__all__ = ["memorization_network", "fit_energy_scale", "ks_to_model", "SpectrumComparison",
+__all__ = ["memorization_network", "fit_energy_scale", "PowerLawFit", "power_law_fit", "ks_to_model", "SpectrumComparison",
            "spectrum_comparison", "IndexExperiment", "index_experiment", "MinimizerEnergies",
            "minimizer_energies", "quadratic_reference", "linear_reference"]
 
@@ -88,6 +88,48 @@ def fit_energy_scale(energies, indices, phi):
     res = minimize_scalar(cost, bounds=(lo, hi), method="bounded", options={"xatol": 1e-6})
     best = res.x if res.fun <= vals[i] else grid[i]
     return math.exp(best), math.sqrt(cost(best) / e.size)
+
+
+@dataclass
+class PowerLawFit:
+    """α = A (ε − ε0)^p fitted to (ε, α) points with 0 < α ≤ ``max_index``."""
+    exponent: float
+    exponent_ci95: tuple
+    threshold: float
+    threshold_ci95: tuple
+    amplitude: float
+    points: int
+    method: str
+
+
+def power_law_fit(energies, indices, max_index: float = 0.2) -> Optional[PowerLawFit]:
+    """Fit α = A (ε − ε0)₊^p (the form of the 3/2 law, with the threshold ε0 free) by
+    nonlinear least squares (scipy ``curve_fit``) to the points of small non-zero index.
+
+    The 95 % intervals are ±1.96 standard errors from the fit's covariance (residual scatter
+    only). Returns None with fewer than 5 usable points.
+    """
+    from scipy.optimize import curve_fit
+    e = np.asarray(energies, dtype=float)
+    a = np.asarray(indices, dtype=float)
+    keep = (a > 0) & (a <= max_index)
+    e, a = e[keep], a[keep]
+    if e.size < 5:
+        return None
+
+    def f(x, A, e0, p):
+        return A * np.clip(x - e0, 0, None) ** p
+    e0_guess = float(e.min()) - 0.02
+    try:
+        popt, pcov = curve_fit(f, e, a, p0=(1.0, e0_guess, 1.5),
+                               bounds=([1e-6, -1.0, 0.2], [1e4, float(e.min()), 5.0]), maxfev=20000)
+    except (RuntimeError, ValueError):
+        return None
+    se = np.sqrt(np.maximum(np.diag(pcov), 0))
+    return PowerLawFit(exponent=float(popt[2]), exponent_ci95=(float(popt[2] - 1.96 * se[2]), float(popt[2] + 1.96 * se[2])),
+                       threshold=float(popt[1]), threshold_ci95=(float(popt[1] - 1.96 * se[1]), float(popt[1] + 1.96 * se[1])),
+                       amplitude=float(popt[0]), points=int(e.size),
+                       method=f"α = A(ε − ε0)^p, least squares on the points with 0 < α ≤ {max_index:g}")
 
 
 def ks_to_model(eigenvalues, phi, epsilon, points: int = 2001) -> float:
@@ -178,6 +220,8 @@ class IndexExperiment:
     rms_measured: float
     spectrum: Optional[SpectrumComparison]
     freeness: List[FreenessCheck] = field(default_factory=list)
+    power_law_critical: Optional[PowerLawFit] = None
+    power_law_all: Optional[PowerLawFit] = None
 
 
 def _row(p, phi):
@@ -195,7 +239,9 @@ def index_experiment(phi, width: int, seed: int = 0, trainings: int = 3, starts_
                      activation="tanh") -> IndexExperiment:
     """Find critical points of the network at φ and compare them with the model.
 
-    The spectrum comparison is made at the converged critical point whose index is the
+    The 3/2-law form α = A(ε − ε0)^p is fitted (:func:`power_law_fit`) to the critical points
+    and, separately, to all end points of the searches including the stalled ones. The spectrum
+    comparison is made at the converged critical point whose index is the
     median of the non-zero indices found; the freeness check at up to ``freeness_points``
     converged points of distinct indices (largest first).
     """
@@ -231,10 +277,13 @@ def index_experiment(phi, width: int, seed: int = 0, trainings: int = 3, starts_
         seen.add(p.negative)
         H0, H1 = net.hessian_parts(p.theta)
         checks.append(freeness_check(H0, H1, rotations=rotations, seed=seed + 7 + len(checks)))
+    allpts = rows + flat
     return IndexExperiment(phi=ph, width=int(width), n=net.n, m=net.m, k=net.k, n0=net.n0,
                            search=res, rows=rows, flat_rows=flat, kappa=kappa, rms_raw=rms_raw,
                            rms_fitted=rms_fit, rms_measured=rms_meas, spectrum=spectrum,
-                           freeness=checks)
+                           freeness=checks, power_law_critical=power_law_fit(e, a),
+                           power_law_all=power_law_fit([r["energy"] for r in allpts],
+                                                       [r["index"] for r in allpts]))
 
 
 @dataclass
@@ -254,10 +303,12 @@ class MinimizerEnergies:
 
 
 def minimizer_energies(phis, width: int, tasks: int = 3, inits: int = 2, seed: int = 0,
-                       maxit: int = 400, activation="tanh") -> MinimizerEnergies:
+                       maxit: int = 400, activation="tanh", k: Optional[int] = None,
+                       n0: Optional[int] = None) -> MinimizerEnergies:
     """Train ``inits`` networks on each of ``tasks`` random tasks per φ by damped Newton
     (:func:`.critical_points.train_minimizer`) and record the final energies.
 
+    The network is n0 → width → k (default n0 = k = width), see :func:`memorization_network`.
     ``mean ± se`` is over all tasks × inits (se = sd/√runs). ``converged`` counts runs that
     reached ‖∇L‖ ≤ 1e-10 and ``index_zero`` runs whose Hessian has no eigenvalue below
     −1e-7·max|λ| (a minimizer up to that tolerance); the rest stopped on a flat, saturated
@@ -274,7 +325,8 @@ def minimizer_energies(phis, width: int, tasks: int = 3, inits: int = 2, seed: i
         es, conv, zero = [], 0, 0
         ph = None
         for t in range(int(tasks)):
-            net = memorization_network(p, width, seed=seed + 1000 * t + 17, activation=activation)
+            net = memorization_network(p, width, k=k, n0=n0, seed=seed + 1000 * t + 17,
+                                       activation=activation)
             ph = net.phi
             for _ in range(int(inits)):
                 mini, _ = train_minimizer(net, rng.standard_normal(net.n), maxit=maxit)
@@ -291,5 +343,6 @@ def minimizer_energies(phis, width: int, tasks: int = 3, inits: int = 2, seed: i
         out["runs"].append(len(es))
         out["quadratic"].append(quadratic_reference(ph))
         out["linear"].append(linear_reference(ph))
+    shape = f"n0 = {n0 or width}, n1 = {width}, k = {k or width}"
     return MinimizerEnergies(width=int(width), method="damped Newton on L with the exact Hessian, "
-                             "N(0, 1) initial weights, n0 = k = width", **out)
+                             f"N(0, 1) initial weights, {shape}", **out)
