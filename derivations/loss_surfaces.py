@@ -307,6 +307,8 @@ def main(argv=None):
 
 
 def summary(results):
+    from rmtsym.applications.loss_surface.experiment import quadratic_reference
+    from rmtsym.applications.loss_surface.model import critical_energy_float
     net = results["network"]["phis"]
     mins = results["minimizers"]
     lines = ["## What agrees with the paper, what does not", ""]
@@ -327,6 +329,23 @@ def summary(results):
             + (f" Freeness: KS(H, H0 + QH1Qᵀ) = {fr['ks_actual_vs_rotated']:.3f} against a rotation-to-rotation "
                f"baseline {fr['ks_rotated_vs_rotated']:.3f}; index {fr['index_actual']:.3f} vs "
                f"{fr['index_rotated']:.3f}." if fr else ""))
+    thr = [(e["phi"], e["power_law_all"]) for e in net if e.get("power_law_all")]
+    if thr:
+        lines.append("- Threshold of the index: the fit α = A(ε − ε0)^p to all search end points of small index gives "
+                     + "; ".join(f"φ = {p:.3f}: ε0 = {f['threshold']:.3f}, p = {f['exponent']:.2f} "
+                                 f"[{f['exponent_ci95'][0]:.2f}, {f['exponent_ci95'][1]:.2f}] (model ε_c "
+                                 f"{critical_energy_float(p):.4f}, ½(1 − φ)² "
+                                 f"{quadratic_reference(p):.3f})" for p, f in thr)
+                     + f". ε0 exceeds the model's ε_c at {sum(f['threshold'] > critical_energy_float(p) for p, f in thr)} "
+                       f"of {len(thr)} values of φ; 3/2 lies inside the 95 % interval of p at "
+                       f"{sum(f['exponent_ci95'][0] <= 1.5 <= f['exponent_ci95'][1] for p, f in thr)} of {len(thr)}.")
+    sec = results.get("minimizers_second_shape")
+    if sec:
+        d = [m - q for m, q in zip(sec["mean"], sec["quadratic"])]
+        d0 = [m - q for p, m, q in zip(mins["phis"], mins["mean"], mins["quadratic"]) if p < 1]
+        lines.append(f"- Shape dependence at equal φ: energy of minimizers minus ½(1 − φ)² ranges over "
+                     f"[{min(d):+.3f}, {max(d):+.3f}] for n0 = {sec['n0']}, n1 = {sec['n1']}, k = {sec['k']} and over "
+                     f"[{min(d0):+.3f}, {max(d0):+.3f}] for n0 = n1 = k = {mins['width']}.")
     lines.append(f"- Minimizers (n0 = n1 = k = {mins['width']}): over φ < 1 the RMS distance to ½(1 − φ)² is "
                  f"{mins['rms_to_quadratic_phi_below_1']:.4f} and to ½(1 − φ) is "
                  f"{mins['rms_to_linear_phi_below_1']:.4f}; with n0 = {results['minimizers_second_shape']['n0']}, "
