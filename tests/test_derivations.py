@@ -88,3 +88,20 @@ def test_double_descent_fast(tmp_path):
     assert res["peak_grows_with_noise"] is True
     # d = 40, 2 draws: a smoke check only (the standard errors of 2 draws are themselves rough)
     assert res["max_abs_z"] < 30
+
+
+def test_loss_surfaces_fast(tmp_path):
+    out, res, note = _run("loss_surfaces", tmp_path)
+    for fig in ("model_sweep.png", "three_halves.png", "index_energy.png", "spectra.png", "freeness.png",
+                "minimizers.png"):
+        assert (out / fig).stat().st_size > 10_000
+    # the model: published ε_c digits (rounded to 6), GOE + Wishart at n = 300 (4 draws: ±0.01)
+    assert res["model"]["ec_max_abs_diff_to_published"] < 5e-7
+    assert res["model"]["simulation_max_abs_diff"] < 0.01
+    # the network experiment runs end to end at three values of φ, each with a critical point
+    # of non-zero index (‖∇L‖ ≤ 1e-10)
+    phis = res["network"]["phis"]
+    assert len(phis) >= 3 and all(e["nonzero_index"] >= 1 for e in phis)
+    assert all(p["grad_norm"] <= 1e-10 for e in phis for p in e["points"])
+    assert len(res["minimizers"]["phis"]) >= 3
+    assert "What agrees with the paper" in note
