@@ -229,8 +229,9 @@ def test_resume_skips_done_points_and_retries_errors(tmp_path, monkeypatch):
     assert again.drop(columns="elapsed_s").equals(full.drop(columns="elapsed_s"))
     # nothing left to do: nothing runs
     calls.clear()
-    third = sweep("signal", ["erf"], grid, output=str(out), scheduler="serial")
+    third = sweep("signal", ["erf"], grid, output=str(out), workers=2)  # no cluster is started
     assert calls == [] and third.attrs["sweep"]["computed"] == 0
+    assert third.attrs["sweep"]["executor"].startswith("nothing to run")
     # a file of another sweep is not mixed in
     with pytest.raises(RmtsymError, match="not points of this sweep"):
         plan_sweep("signal", ["tanh"], grid, output=str(out))
@@ -276,7 +277,10 @@ def test_remote_path_through_a_scheduler_address():
 
     grid = {"sigma-w": "0.8,1.6", "sigma-b": "0.2,0.6"}
     serial = sweep("signal", ["erf"], grid, scheduler="serial", exact=True)
-    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+    # an in-process cluster listening on TCP: the sweep reaches it only through its address
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp",
+                      dashboard_address=":0") as cluster:
+        assert cluster.scheduler_address.startswith("tcp://")
         remote = sweep("signal", ["erf"], grid, scheduler=cluster.scheduler_address, exact=True)
     s = remote.attrs["sweep"]
     assert s["executor"].startswith(f"Dask scheduler at {cluster.scheduler_address}") and s["workers"] == 2

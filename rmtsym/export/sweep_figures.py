@@ -70,7 +70,7 @@ def _grid(frame, x, y, value):
 
 def draw_heatmap(ax, frame, x: str, y: str, value: str, log_x: bool = False, log_y: bool = False,
                  log_color: bool = False, contours: Sequence = (), lines: Sequence = (),
-                 cmap: str = "viridis", vmin=None, vmax=None, xlabel=None, ylabel=None,
+                 cmap: str = "viridis", vmin=None, vmax=None, center=None, xlabel=None, ylabel=None,
                  title=None, colorbar: bool = True, label: Optional[str] = None):
     """Draw ``value`` over (``x``, ``y``) into the matplotlib axes ``ax``.
 
@@ -82,12 +82,14 @@ def draw_heatmap(ax, frame, x: str, y: str, value: str, log_x: bool = False, log
         Curves drawn on top (computed elsewhere and handed in).
     log_color : bool
         Logarithmic colour scale (positive values).
+    center : float, optional
+        A value at the middle of a diverging colour map (``1`` for χ1: white on the line).
 
     Returns
     -------
     The mappable of the colour scale (None for a categorical value).
     """
-    from matplotlib.colors import ListedColormap, LogNorm, Normalize
+    from matplotlib.colors import ListedColormap, LogNorm, Normalize, TwoSlopeNorm
     from matplotlib.patches import Patch
 
     for c in (x, y, value):
@@ -111,8 +113,13 @@ def draw_heatmap(ax, frame, x: str, y: str, value: str, log_x: bool = False, log
                            vmax=vmax or (pos.max() if pos.size else 1))
             M = np.ma.masked_where(~np.isfinite(F) | (F <= 0), F)
         else:
-            norm = Normalize(vmin=vmin if vmin is not None else (finite.min() if finite.size else 0),
-                             vmax=vmax if vmax is not None else (finite.max() if finite.size else 1))
+            lo = vmin if vmin is not None else (finite.min() if finite.size else 0)
+            hi = vmax if vmax is not None else (finite.max() if finite.size else 1)
+            if center is not None:
+                span = max(abs(hi - center), abs(center - lo), 1e-12)
+                norm = TwoSlopeNorm(vcenter=center, vmin=center - span, vmax=center + span)
+            else:
+                norm = Normalize(vmin=lo, vmax=hi)
         mappable = ax.pcolormesh(X, Y, M, cmap=cmap, norm=norm, shading="flat")
         if inf.any():
             ax.pcolormesh(X, Y, np.ma.masked_where(~inf, np.ones_like(F)),

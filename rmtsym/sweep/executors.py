@@ -115,7 +115,7 @@ class DaskExecutor:
                     n = 1
                 self._cluster = distributed.LocalCluster(
                     n_workers=n, threads_per_worker=1, processes=self.processes,
-                    dashboard_address=None, silence_logs=logging.ERROR)
+                    dashboard_address=":0", silence_logs=logging.ERROR)
                 self._client = distributed.Client(self._cluster)
             elif self._client is None:
                 try:

@@ -129,21 +129,23 @@ def execute(plan: SweepPlan, executor, progress=None, checkpoint_s: float = 5.0)
             write_table(build_frame(rows.values(), plan.front), plan.output)
             changed = False
 
+    description, workers = "nothing to run (every point is in the output file)", 0
     try:
-        with executor:
-            batches = _batches(plan.todo, executor.workers)
-            bar.update(len(rows), 0, force=True)
-            for b, results in executor.run([[plan.argvs[i] for i in idx] for idx in batches]):
-                for i, res in zip(batches[b], results):
-                    seed = None if plan.seeds is None else plan.seeds[i]
-                    rows[i] = make_row(i, plan.points[i], seed, res, plan.calls[i], plan.reserved)
-                    errors += res.get("error") is not None
-                changed = True
-                bar.update(len(rows), errors)
-                if time.monotonic() - last > checkpoint_s:
-                    save()
-                    last = time.monotonic()
-            description = executor.description
+        if plan.todo:
+            with executor:
+                batches = _batches(plan.todo, executor.workers)
+                bar.update(len(rows), 0, force=True)
+                for b, results in executor.run([[plan.argvs[i] for i in idx] for idx in batches]):
+                    for i, res in zip(batches[b], results):
+                        seed = None if plan.seeds is None else plan.seeds[i]
+                        rows[i] = make_row(i, plan.points[i], seed, res, plan.calls[i], plan.reserved)
+                        errors += res.get("error") is not None
+                    changed = True
+                    bar.update(len(rows), errors)
+                    if time.monotonic() - last > checkpoint_s:
+                        save()
+                        last = time.monotonic()
+                description, workers = executor.description, executor.workers
     finally:
         save()
     frame = build_frame(rows.values(), plan.front)
@@ -156,7 +158,7 @@ def execute(plan: SweepPlan, executor, progress=None, checkpoint_s: float = 5.0)
         "grid": {ax.name: list(ax.values) for ax in plan.axes},
         "spawned_seeds": plan.seeds is not None,
         "executor": description,
-        "workers": executor.workers,
+        "workers": workers,
         "seconds": round(time.perf_counter() - t0, 3),
         "output": plan.output,
     }
