@@ -238,8 +238,8 @@ def main(argv=None):
              "tanh: the black χ1 = 1 contour of the swept table lies on the critical line computed "
              f"independently (Gauss–Hermite quadrature, dashed red) at each σb (max difference {t['max_abs_diff_contour_vs_independent_line']:.2e} in σw², the "
              "linear interpolation of a grid); it starts at σw² = 1 for σb = 0 (σw φ′(0) = 1) and bends to "
-             "larger σw² as the bias grows. Both depth scales peak on it: ξ_c diverges at χ1 = 1 "
-             "(Schoenholz et al.), ξ_q stays finite.",
+             "larger σw² as the bias grows. ξ_c diverges on the line (Schoenholz et al.); ξ_q stays finite "
+             "except at the corner σw² = 1, σb = 0, where the fixed point q* = 0 itself turns marginal.",
              f"ReLU: χ1 = σw²/2 on every point (max deviation {r['max_abs_chi1_minus_sigma_w2_over_2']:.1e}); "
              f"for σw² > 2 the length map diverges, and these {r['errors']} points are error rows of the sweep "
              f"('{r['error_sentence']}'), exactly where expected: {r['error_rows_where_sigma_w2_above_2']}. "

@@ -24,8 +24,10 @@ seed per point from numpy's SeedSequence(SEED).spawn, SEED being the --seed in A
 (default 0). A failing point gives a row with its error; an existing output file is resumed
 (points done without error are skipped). Without --scheduler a local Dask cluster of
 worker processes (one per core, or --workers N) starts and stops by itself; --scheduler
-ADDRESS sends the points to an existing Dask scheduler; --scheduler serial runs them in this
-process. Needs pip install 'rmtsym[sweep]'.
+ADDRESS sends the points to an existing Dask scheduler (its workers need the same rmtsym;
+start them with one thread each, `dask worker ADDRESS --nworkers N --nthreads 1`, since the
+points of one process run one at a time); --scheduler serial runs them in this process.
+Needs pip install 'rmtsym[sweep]'.
 """
 
 

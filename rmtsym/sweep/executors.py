@@ -9,6 +9,9 @@
 
 A batch that fails as a whole (a worker killed, out of memory) gives an error row for each of
 its points; the sweep goes on. The workers must be able to import the same rmtsym version.
+mpmath's working precision is global to a process, so the points of one process run one at a
+time (:mod:`rmtsym.sweep.point` holds a lock): start the workers of an existing cluster with
+one thread each (``dask worker ADDRESS --nworkers N --nthreads 1``).
 """
 from __future__ import annotations
 
