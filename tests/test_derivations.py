@@ -105,3 +105,28 @@ def test_loss_surfaces_fast(tmp_path):
     assert all(p["grad_norm"] <= 1e-10 for e in phis for p in e["points"])
     assert len(res["minimizers"]["phis"]) >= 3
     assert "What agrees with the paper" in note
+
+
+def test_phase_diagram_fast(tmp_path):
+    if not os.environ.get("CI"):  # the sweep's dependencies come with the test extra (CI)
+        import pytest
+        pytest.importorskip("pandas")
+        pytest.importorskip("distributed")
+    out, res, note = _run("phase_diagram", tmp_path)
+    assert (out / "phase_diagram_signal.png").stat().st_size > 20_000
+    assert (out / "phase_diagram_memorization.png").exists()
+    tanh, relu = res["signal"]["tanh"], res["signal"]["relu"]
+    # tanh has both phases on the grid; its critical line starts at σw² = 1 when σb = 0
+    assert tanh["phases"].get("ordered", 0) > 0 and tanh["phases"].get("chaotic", 0) > 0
+    assert tanh["critical_line"][0] == [1.0, 0.0]
+    # the χ1 = 1 contour of a 3-point σw² axis: linear interpolation over cells of width 1.75
+    assert tanh["max_abs_diff_contour_vs_independent_line"] < 1.0
+    # ordered phase: c* = 1 and ξ_c = −1/log χ1 (15-digit decimals)
+    assert tanh["max_abs_xi_c_identity_ordered"] < 1e-10 and relu["max_abs_xi_c_identity_ordered"] < 1e-10
+    # ReLU: χ1 = σw²/2 exactly; the σw² > 2 points are error rows, not a stopped sweep
+    assert relu["max_abs_chi1_minus_sigma_w2_over_2"] < 1e-14
+    assert relu["error_rows_where_sigma_w2_above_2"] is True and relu["errors"] > 0
+    mem = res["surfaces"]["memorization"]
+    assert mem["monotone_in_gamma"] and mem["limit_column_matches"] and mem["errors"] == 0
+    # γ = 1e-3: E_train(γ) − E_train(0) = O(γ) away from the threshold φ = ψ
+    assert mem["max_abs_diff_to_small_gamma_limit_away_from_phi_eq_psi"] < 1e-2
