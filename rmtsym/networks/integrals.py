@@ -112,6 +112,21 @@ class GaussianIntegrals:
         return "general"
 
     @property
+    def positively_homogeneous(self) -> bool:
+        """φ(c x) = c φ(x) for c > 0 (linear, ReLU, leaky ReLU): then the law of φ′(√q Z)² is
+        the same at every q > 0. Checked on 2,001 points at c = 2 and c = 3.7 (to 1e-13)."""
+        if not hasattr(self, "_pos_hom"):
+            import numpy as np
+            f = self._np(False)
+            t = np.linspace(-7.3, 6.1, 2001)
+            with np.errstate(all="ignore"):
+                base = np.asarray(f(t), dtype=float)
+                ok = all(np.allclose(np.asarray(f(c * t), dtype=float), c * base, rtol=1e-13, atol=1e-13)
+                         for c in (2.0, 3.7))
+            self._pos_hom = bool(ok) and bool(np.all(np.isfinite(base)))
+        return self._pos_hom
+
+    @property
     def name(self) -> str:
         return self.activation.name
 
@@ -177,7 +192,7 @@ class GaussianIntegrals:
             qq = sp.Symbol("q", positive=True)
             d = sp.diff(cf.subs(S.sigma, sp.sqrt(qq)), qq)
             if q == 0:
-                return mpmath.mpf(sp.Float(sp.limit(d, qq, 0, "+"), mpmath.mp.dps)._mpf_)
+                return mpmath.mpf(sp.Float(sp.N(sp.limit(d, qq, 0, "+"), mpmath.mp.dps + 5), mpmath.mp.dps)._mpf_)
             return self._eval_closed(d.subs(qq, S.sigma ** 2), q)
         if q == 0:
             return self.slope_sq(0)

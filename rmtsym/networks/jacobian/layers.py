@@ -177,8 +177,12 @@ def layer_factors(network, mean_field) -> List[LayerFactor]:
     for i, layer in enumerate(network.layers):
         q = float(mean_field.q[i].value)
         act_key = None if layer.activation is None else sp.srepr(layer.activation.expr)
-        # layers with the same D² law and free argument share one solve of the density
-        key = (act_key, None if layer.activation is None else float(q), Cs[i + 1])
+        # layers with the same D² law and free argument share one solve of the density; a
+        # positively homogeneous φ (ReLU, leaky ReLU) has the same D² law at every q > 0
+        I = None if layer.activation is None else integrals_for(layer.activation)
+        homogeneous = I is not None and I.positively_homogeneous
+        key = (act_key, None if (layer.activation is None or (homogeneous and q > 0)) else float(q),
+               Cs[i + 1])
         out.append(LayerFactor(i + 1, float(mpmath.mpf(layer.sigma_w)) ** 2, ratios[i], Cs[i + 1],
                                layer.weights.iid, q, layer.activation, key))
     return out
