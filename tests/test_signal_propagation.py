@@ -125,14 +125,14 @@ def test_cli_signal_jacobian_nngp_hessian(capsys):
     rc, d = _cli(["jacobian", "relu", "--layers", "2", "--sigma-w", "1.41421356237309504880168872",
                   "--pdf", "0.5,3", "--json"], capsys)
     law = jacobian_law("relu", 2, "1.41421356237309504880168872", 0)
-    assert rc == 0 and d["pdf"]["method"].startswith("algebraic")
-    assert d["pdf"]["density"][0] == pytest.approx(float(law.pdf(0.125)) / 4, rel=1e-12)
+    assert rc == 0 and d["method"].startswith("algebraic") and d["pdf_at"] == [0.5, 3.0]
+    assert d["pdf"][0] == pytest.approx(float(law.pdf(0.125)) / 4, rel=1e-12)
     rc, d = _cli(["jacobian", "tanh", "--layers", "2", "--sigma-w", "1.2", "--sigma-b", "0.05",
                   "--pdf", "1,100", "--json"], capsys)
     dens = JacobianDensity("tanh", 2, 1.2, 0.05)
     assert rc == 0 and d["support"][0][0] == "0" and "subordination" in d["method"]
-    assert d["pdf"]["density"] == pytest.approx(list(dens.pdf([1.0, 100.0])), rel=1e-12)
-    assert d["pdf"]["density"][1] == 0.0  # beyond the upper edge
+    assert d["pdf"] == pytest.approx(list(dens.pdf([1.0, 100.0])), rel=1e-12)
+    assert d["pdf"][1] == 0.0  # beyond the upper edge
     rc, d = _cli(["nngp", "relu", "--depth", "1", "--sigma-w", "1.4142135623730951",
                   "--cos-angle", "0", "--json"], capsys)
     # σw² = 2, orthogonal inputs with |x|²/d = 1: K⁰ = 2I, and one ReLU layer gives

@@ -121,9 +121,11 @@ def parse_number_list(text: str, name: str) -> list:
     """
     import mpmath
 
-    items = [s.strip() for s in str(text).split(",") if s.strip()]
-    if not items:
+    items = [s.strip() for s in str(text).split(",")]
+    if not any(items):
         raise RmtsymError(f"{name} needs at least one number")
+    if not all(items):
+        raise RmtsymError(f"{name} has an empty item in {text!r} (two commas in a row, or a comma at an end)")
     for s in items:
         try:
             v = mpmath.mpf(s)
@@ -187,6 +189,32 @@ def _text(payload, indent: int = 0) -> str:
     return "\n".join(lines)
 
 
+_NEGATIVE_VALUE = None
+
+
+def _join_negative_values(argv: list) -> list:
+    """``--at -1,0.5`` → ``--at=-1,0.5``: argparse takes a value that starts with '-' for an
+    option unless it is one plain number; lists of numbers starting with a negative one are
+    joined to their option here, so both spellings work."""
+    import re
+
+    global _NEGATIVE_VALUE
+    if _NEGATIVE_VALUE is None:
+        _NEGATIVE_VALUE = re.compile(r"^-(\d|\.\d)[\d.eE+\-]*(,[^,]*)*$")
+    out = []
+    i = 0
+    while i < len(argv):
+        tok = argv[i]
+        if (tok.startswith("--") and "=" not in tok and i + 1 < len(argv)
+                and _NEGATIVE_VALUE.match(argv[i + 1]) and "," in argv[i + 1]):
+            out.append(f"{tok}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(tok)
+        i += 1
+    return out
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``rmtsym`` console script; returns the exit code."""
     try:
@@ -196,7 +224,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if not argv or argv[0] in ("-h", "--help"):
             parser.print_help()
             return 0
-        args = parser.parse_args(argv)
+        args = parser.parse_args(_join_negative_values(list(argv)))
         payload = args.handler(args)
     except SystemExit as exc:  # --help inside a subcommand
         return int(exc.code or 0)

@@ -1,21 +1,23 @@
-"""``rmtsym signal | nngp | jacobian``: deep random networks.
+"""``rmtsym signal | nngp``: deep random networks (``jacobian`` is in :mod:`rmtsym.cli.jacobian`).
 
 Argument parsing and output only; the mathematics is in
-:mod:`rmtsym.networks.signal_propagation`, :mod:`~rmtsym.networks.nngp` and
-:mod:`~rmtsym.networks.jacobian`.
+:mod:`rmtsym.networks.signal_propagation` and :mod:`~rmtsym.networks.nngp`.
 """
 from __future__ import annotations
 
 import math
 
-import mpmath
-
 from ..errors import RmtsymError
-from ..numbers import decimal_string
-from . import add_json_flag, parse_number_list
+from . import add_json_flag
+
+SECTION = "deep networks"
+ORDER = 10
 
 
 def _num(v, digits=15):
+    import mpmath
+
+    from ..numbers import decimal_string
     if v is None:
         return None
     if hasattr(v, "value"):
@@ -55,23 +57,6 @@ def register(subparsers) -> None:
     add_json_flag(p)
     p.set_defaults(handler=handle_nngp)
 
-    p = subparsers.add_parser("jacobian", help="spectrum of J J^T of a deep random network",
-                              description="Pennington-Schoenholz-Ganguli / Pastur-Slavin: moments from "
-                                          "the S-transform product, normalised variance, and support "
-                                          "and atoms when phi'^2 is 0/1-valued (ReLU, hard-tanh).")
-    p.add_argument("activation")
-    p.add_argument("--layers", type=int, required=True)
-    _sigmas(p)
-    p.add_argument("--orthogonal", action="store_true", help="Haar-orthogonal weights")
-    p.add_argument("--widths", help="Gaussian weights with widths n0,n1,...,nL (moments only; "
-                                    "must list layers + 1 numbers)")
-    p.add_argument("--order", type=int, default=4, help="number of moments (default 4)")
-    p.add_argument("--pdf", metavar="X1,X2,...",
-                   help="also the limit density of J J^T at these points (square layers; write "
-                        "--pdf=-1,2 when the first number is negative)")
-    add_json_flag(p)
-    p.set_defaults(handler=handle_jacobian)
-
 
 def _text(d):
     return "\n".join(f"{k}: {v}" for k, v in d.items() if not k.startswith("_"))
@@ -91,8 +76,10 @@ def handle_signal(args) -> dict:
 
 
 def handle_nngp(args) -> dict:
-    from ..networks.nngp import nngp_kernel, parse_inputs
+    import mpmath
     import numpy as np
+
+    from ..networks.nngp import nngp_kernel, parse_inputs
     if args.inputs is not None:
         X = parse_inputs(args.inputs)
     else:
@@ -108,52 +95,6 @@ def handle_nngp(args) -> dict:
            "kernel": [[float(v) for v in row] for row in K.final],
            "correlation": [[float(v) for v in row] for row in K.correlation()],
            "quadrature_error": K.error}
-    if not args.json:
-        out["_text"] = _text(out)
-    return out
-
-
-def handle_jacobian(args) -> dict:
-    from ..networks.jacobian import jacobian_moments_rectangular, jacobian_spectrum
-    if args.widths is not None:
-        if args.orthogonal:
-            raise RmtsymError("--widths is for Gaussian weights; orthogonal layers are square")
-        items = [w.strip() for w in args.widths.split(",") if w.strip()]
-        if not all(w.isdigit() for w in items) or len(items) != args.layers + 1:
-            raise RmtsymError("--widths must list layers + 1 positive whole numbers n0,...,nL")
-        ms = jacobian_moments_rectangular(args.activation, [int(w) for w in items], args.sigma_w,
-                                          args.sigma_b, order=max(args.order, 2))
-        out = {"activation": args.activation, "layers": args.layers, "widths": [int(w) for w in items],
-               "moments": [_num(m) for m in ms],
-               "normalized_variance": _num(ms[1].value / ms[0].value ** 2 - 1),
-               "method": "S-transform series (rectangular Gaussian layers)"}
-        if not args.json:
-            out["_text"] = _text(out)
-        return out
-    r = jacobian_spectrum(args.activation, args.layers, args.sigma_w, args.sigma_b,
-                          orthogonal=args.orthogonal, order=args.order)
-    out = {"activation": r.activation, "layers": r.layers, "orthogonal": r.orthogonal,
-           "q_star": _num(r.q_star), "chi": _num(r.chi),
-           "mu": [_num(m) for m in r.mu],
-           "moments": [_num(m) for m in r.moments],
-           "normalized_variance": _num(r.normalized_variance),
-           "normalized_variance_formula": _num(r.normalized_variance_formula),
-           "support": None if r.support is None else [[_num(a), _num(b)] for a, b in r.support],
-           "atoms": None if r.atoms is None else [[_num(a), _num(m)] for a, m in r.atoms],
-           "method": r.method, "notes": r.notes}
-    if args.pdf is not None:
-        from ..networks.jacobian import JacobianDensity
-        xs = [float(v) for v in parse_number_list(args.pdf, "--pdf")]
-        if r.law is not None:  # 0/1-valued D²: the exact law, built at σw = 1
-            scale = float(mpmath.mpf(args.sigma_w) ** (2 * args.layers))
-            density = [float(r.law.pdf(x / scale)) / scale for x in xs]
-            how = "algebraic law (0/1-valued D²)"
-        else:
-            dens = JacobianDensity(args.activation, args.layers, args.sigma_w, args.sigma_b,
-                                   orthogonal=args.orthogonal)
-            density = [float(v) for v in dens.pdf(xs)]
-            how = "subordination equation, double precision"
-        out["pdf"] = {"x": xs, "density": density, "method": how}
     if not args.json:
         out["_text"] = _text(out)
     return out

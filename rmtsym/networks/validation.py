@@ -26,9 +26,27 @@ from typing import List, Optional
 
 import numpy as np
 
-__all__ = ["JacobianValidation", "validate_jacobian", "FLOOR"]
+__all__ = ["JacobianValidation", "validate_jacobian", "expected_zero_fraction", "FLOOR"]
 
 FLOOR = 1e-11
+
+
+def expected_zero_fraction(d2_zero_mass, widths) -> float:
+    """E[1 − rank J/n_L] for networks of the given widths: rank J = min over the factors of
+    n_0, min(n_l, n_{l−1}) and N_l ~ Bin(n_l, 1 − a_l), the active units of layer l (a_l = P(D_l² = 0),
+    layers independent). The limit law's atom is 1 − min(...)/n_L with N_l replaced by its mean;
+    the minimum of L binomials lies below it by O(√n_l), so at finite width the fraction of zero
+    eigenvalues exceeds the atom by O(1/√n) — a Kolmogorov distance of that size is expected."""
+    from scipy.stats import binom
+
+    nL = widths[-1]
+    fixed = min([widths[0]] + [min(a, b) for a, b in zip(widths[:-1], widths[1:])])
+    k = np.arange(1, fixed + 1)
+    surv = np.ones(k.size)                       # P(min ≥ k) for k ≤ fixed
+    for n_l, a in zip(widths[1:], d2_zero_mass):
+        if a > 0:
+            surv *= binom.sf(k - 1, n_l, 1 - a)
+    return float(1 - np.sum(surv) / nL)
 
 
 @dataclass
@@ -63,15 +81,21 @@ def validate_jacobian(law, sample, order: int = 3, q_theory: Optional[list] = No
         e = np.where(np.abs(e - x0) <= 1e-9 * max(1.0, abs(x0)), x0, e)
     e = np.sort(e)
     floor = FLOOR * top
-    # Kolmogorov: at each sample point the ECDF jumps from i/N to (i+1)/N
+    # Kolmogorov: at each distinct sample value u the ECDF jumps from F_n(u−) to F_n(u), the
+    # law from F(u−) = F(u) − (atom at u) to F(u)
     above = e[e > floor]
     k0 = N - above.size
     F_floor = float(law.cdf(floor))
     ks = abs(k0 / N - F_floor)
     if above.size:
-        F = law.cdf(above)
-        i = np.arange(k0, N)
-        ks = max(ks, float(np.max(np.abs((i + 1) / N - F))), float(np.max(np.abs(i / N - F))))
+        u, counts = np.unique(above, return_counts=True)
+        after = (k0 + np.cumsum(counts)) / N
+        before = after - counts / N
+        F = np.asarray(law.cdf(u), dtype=float)
+        jump = np.zeros_like(F)
+        for x0, m in atoms:
+            jump[u == x0] = m
+        ks = max(ks, float(np.max(np.abs(after - F))), float(np.max(np.abs(before - (F - jump)))))
     # Wasserstein-1 on a grid that holds every quantile region
     hi = max(top, float(e[-1]) if N else top)
     grid = np.unique(np.concatenate([np.linspace(0.0, hi, 2001),
@@ -98,6 +122,8 @@ def validate_jacobian(law, sample, order: int = 3, q_theory: Optional[list] = No
     zero_theory = sum(m for x, m in atoms if x == 0.0)
     zero = {"simulated_below_floor": float(np.mean(e <= floor)) if N else float("nan"),
             "theory_below_floor": F_floor, "theory_atom": float(zero_theory)}
+    if getattr(law, "d2_zero_mass", None) is not None and any(a > 0 for a in law.d2_zero_mass):
+        zero["finite_width_expected"] = expected_zero_fraction(law.d2_zero_mass, sample.widths)
     q_met = []
     if q_theory is not None:
         for l, qt in enumerate(q_theory):

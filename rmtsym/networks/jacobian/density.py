@@ -35,7 +35,7 @@ from typing import List
 
 import numpy as np
 
-from ...errors import ParameterError, RmtsymError
+from ...errors import ParameterError
 from .layers import D2Law, LayerFactor
 
 __all__ = ["SubordinationSolver"]
@@ -113,9 +113,19 @@ class SubordinationSolver:
                 keys[f.key] = len(self.groups)
                 self.groups.append(_Group(law, f.C))
             self.layer_group.append(keys[f.key])
-        self.pivot = self.layer_group[-1]
-        if self.groups[self.pivot].C != 1.0:
-            raise RmtsymError("internal error: the last layer's free argument must be W itself")
+        # the pivot: the narrowest factor (least C = n/n_L). Its free argument w* is the one
+        # that reaches −1 where the spectrum meets its kernel, so 1 + w* must be computed
+        # directly; every other v_C = (C − C* + C* v*)/C then has no cancellation
+        Cmin = min([self.C0] + [g.C for g in self.groups])
+        cand = [g for g in range(len(self.groups)) if self.groups[g].C == Cmin]
+        if cand:
+            last = self.layer_group[-1]
+            self.pivot = last if last in cand else cand[-1]
+        else:  # the input is the narrowest: a factor D² = 1 (ψ(u) = u/(1 − u)) at C_0
+            from .layers import D2Law as _L
+            self.groups.append(_Group(_L(np.array([1.0]), np.array([1.0]), True), self.C0))
+            self.pivot = len(self.groups) - 1
+        self.Cs = Cmin
         # m1 = Π σ_l² μ1_l (the mean of J Jᵀ), the scale the continuation starts from
         self.m1 = math.exp(sum(math.log(f.sw2) + math.log(self.groups[g].mu1)
                                for f, g in zip(factors, self.layer_group)))
@@ -130,13 +140,18 @@ class SubordinationSolver:
         self._classes = list(classes.items())
 
     # ------------------------------------------------------------------ log z(t)
-    def _inner(self, g: int, W, V, u0, real: bool = False):
-        """u of group g with ψ_g(u) = W/C_g, by Newton's method in log u from u0.
+    def _wv(self, ws, vs, C):
+        """(w_C, v_C) = (w* C*/C, (C − C* + C* v*)/C) from the pivot's (w*, v*)."""
+        if C == self.Cs:
+            return ws, vs
+        return ws * (self.Cs / C), (C - self.Cs + self.Cs * vs) / C
+
+    def _inner(self, g: int, ws, vs, u0, real: bool = False):
+        """u of group g with ψ_g(u) = w_{C_g}, by Newton's method in log u from u0.
 
         ``real``: follow the real branch u ∈ (0, 1/max D²) (steps are kept below the pole)."""
         grp = self.groups[g]
-        Wg = W / grp.C
-        Vg = V if grp.C == 1.0 else (grp.C - 1.0 + V) / grp.C
+        Wg, Vg = self._wv(ws, vs, grp.C)
         if grp.single:  # ψ(u) = du/(1 − du): u = w/(d v) exactly
             return Wg / (grp.d[0] * Vg)
         t = np.log(u0)
@@ -156,40 +171,40 @@ class SubordinationSolver:
         return np.exp(t)
 
     def evaluate(self, t, inner, real: bool = False):
-        """log z, d log z/dt, W, 1 + W and the updated inner u's at t = log u_L (arrays)."""
+        """log z, d log z/dt, W, 1 + W (at n_L) and the updated inner u's at t = log u* (arrays)."""
         P = self.groups[self.pivot]
+        Cs = self.Cs
         u = np.exp(t)
-        W, V, dp = P.eval(u)
+        ws, vs, dp = P.eval(u)
         new_inner = {}
         with np.errstate(all="ignore"):
-            logW = np.log(W)
+            logws = np.log(ws)
             logu = {self.pivot: t}
             dlogu = {self.pivot: 1.0 / (u * dp)}
             for g, grp in enumerate(self.groups):
                 if g == self.pivot:
                     continue
-                ug = self._inner(g, W, V, inner.get(g, W / grp.C / max(grp.mu1, 1e-300)), real)
+                ug = self._inner(g, ws, vs, inner.get(g, ws * Cs / grp.C / max(grp.mu1, 1e-300)), real)
                 new_inner[g] = ug
                 logu[g] = np.log(ug)
                 if grp.single:
                     dlogu[g] = None
                 else:
                     _, _, dpg = grp.eval(ug)
-                    dlogu[g] = 1.0 / (grp.C * ug * dpg)
-
-            def logV_of(C):
-                return np.log(V) if C == 1.0 else np.log((C - 1.0 + V) / C)
-
-            logz = -(logW - math.log(self.C0) - logV_of(self.C0))
-            dlogz = -(1.0 / W - 1.0 / (self.C0 * np.exp(logV_of(self.C0))))
+                    dlogu[g] = (Cs / grp.C) / (ug * dpg)
             cacheV = {}
 
             def lv(C):
+                """(log v_C, d log v_C/dw*)."""
                 if C not in cacheV:
-                    lvC = logV_of(C)
-                    cacheV[C] = (lvC, 1.0 / (C * np.exp(lvC)))
+                    _, vC = self._wv(ws, vs, C)
+                    cacheV[C] = (np.log(vC), (Cs / C) / vC)
                 return cacheV[C]
 
+            lv0, dv0 = lv(self.C0)
+            # −log χ: the input factor w_0/(1 + w_0), then each layer
+            logz = -(logws + math.log(Cs / self.C0) - lv0)
+            dlogz = -(1.0 / ws - dv0)
             # layers that repeat (same D² group, ratios, scale, weight kind) enter once,
             # times their number
             for (g, C, Cp, iid, c, sw2), count in self._classes:
@@ -197,9 +212,9 @@ class SubordinationSolver:
                 lvl, dvl = lv(C)
                 if grp.single:
                     logz = logz + count * math.log(grp.d[0])  # S_{D²} = 1/d
-                else:
-                    logz = logz - count * (logu[g] + lvl - (logW - math.log(C)))
-                    dlogz = dlogz - count * (dlogu[g] + dvl - 1.0 / W)
+                else:  # log S_{D²}(w_C) = log u + log v_C − log w_C
+                    logz = logz - count * (logu[g] + lvl - (logws + math.log(Cs / C)))
+                    dlogz = dlogz - count * (dlogu[g] + dvl - 1.0 / ws)
                 base = math.log(c / sw2)
                 if iid:
                     logz = logz - count * (base - lvl)
@@ -211,12 +226,13 @@ class SubordinationSolver:
                 else:
                     logz = logz - count * base
             dlogz_dt = dlogz * (u * dp)
+            W, V = self._wv(ws, vs, 1.0)
         return logz, dlogz_dt, W, V, new_inner
 
     # ------------------------------------------------------------------ continuation
     def _start(self, logz0):
-        W = self.m1 / np.exp(logz0)
-        t = np.log(W / self.groups[self.pivot].mu1)
+        W = self.m1 / np.exp(logz0)          # w at n_L; the argument at C is W/C
+        t = np.log(W / self.Cs / self.groups[self.pivot].mu1)
         inner = {g: (W / grp.C) / max(grp.mu1, 1e-300) for g, grp in enumerate(self.groups)
                  if g != self.pivot}
         return t, inner
@@ -304,9 +320,9 @@ class SubordinationSolver:
             tt = np.array([t + 0j])
             start = {}
             if any(v is None for v in inner.values()):
-                W, _, _ = self.groups[self.pivot].eval(np.exp(tt))
-                start = {g: W / grp.C / max(grp.mu1, 1e-300) for g, grp in enumerate(self.groups)
-                         if g != self.pivot}
+                ws, _, _ = self.groups[self.pivot].eval(np.exp(tt))
+                start = {g: ws * self.Cs / grp.C / max(grp.mu1, 1e-300)
+                         for g, grp in enumerate(self.groups) if g != self.pivot}
             cur = {g: (inner[g] if inner[g] is not None else start[g]) for g in inner}
             for _ in range(3):
                 logz, dz, W, V, cur = self.evaluate(tt, cur, real=True)

@@ -119,6 +119,7 @@ class JacobianLaw:
         self._alg = SpectralLaw(eq, dps=max(self.dps, 20))
         self._ps = ps
         laws = [_bernoulli_law(p) for p in ps]
+        self.d2_zero_mass = [law.mass_at(0.0) for law in laws]
         self._zero = zero_atom(self.network, laws)
         top = top_atom(self.network, laws, self._factors)
         self._atom_top = None if top is None else (top[0], top[1])
@@ -142,6 +143,7 @@ class JacobianLaw:
                               "the layers (an atom at the top of the spectrum); this network needs "
                               "the algebraic route (0/1-valued D²)")
         self._laws = laws
+        self.d2_zero_mass = [law.mass_at(0.0) for law in laws]
         self._zero = zero_atom(self.network, laws)
         self._solver = SubordinationSolver(factors, laws, input_ratio(self.network))
         # λ = b s^κ with κ = 2(L + 1): L Gaussian factors give ρ ~ λ^{−L/(L+1)} at 0 (Fuss–Catalan),
@@ -289,8 +291,6 @@ class JacobianLaw:
 
     def ppf(self, q):
         """The quantile function (inverse CDF), vectorised."""
-        from scipy.optimize import brentq
-
         qs = np.atleast_1d(np.asarray(q, dtype=float))
         if np.any((qs < 0) | (qs > 1)):
             raise ParameterError("quantiles must lie in [0, 1]")
@@ -307,8 +307,7 @@ class JacobianLaw:
             out[i] = ivs[-1].hi
             for iv in ivs:
                 if c <= iv.mass:
-                    g = lambda x, iv=iv, c=c: float(iv.cum_at(np.array([x]))[0]) - c  # noqa: E731
-                    out[i] = brentq(g, iv.lo, iv.hi, xtol=1e-300, rtol=1e-14) if g(iv.hi) > 0 else iv.hi
+                    out[i] = iv.quantile(c)
                     break
                 c -= iv.mass
         return out if np.ndim(q) else float(out[0])

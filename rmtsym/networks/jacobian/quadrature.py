@@ -90,7 +90,21 @@ class Interval:
 
     def cum_at(self, x):
         """∫_lo^x ρ for lo ≤ x ≤ hi (arrays)."""
-        s = self.s_of(np.asarray(x, dtype=float))
+        return self.cum_at_s(self.s_of(np.asarray(x, dtype=float)))
+
+    def quantile(self, c: float) -> float:
+        """λ with ∫_lo^λ ρ = c (0 ≤ c ≤ mass), solved in s (where the CDF is smooth)."""
+        from scipy.optimize import brentq
+
+        g = lambda s: float(self.cum_at_s(np.array([s]))[0]) - c  # noqa: E731
+        if g(1.0) <= 0:
+            return self.hi
+        if g(0.0) >= 0:
+            return self.lo
+        s = brentq(g, 0.0, 1.0, xtol=1e-17, rtol=1e-15, maxiter=200)
+        return float(np.exp(self.loglam(np.array([s]))[0]))
+
+    def cum_at_s(self, s):
         _, _, _, _, cum, anti, half = self.table
         k = np.clip(np.searchsorted(self.edges, s, side="right") - 1, 0, self.panels - 1)
         t = (s - self.edges[k]) / half[k] - 1.0
