@@ -83,6 +83,9 @@ def handle_fluctuations(args) -> dict:
                        fixed_point=args.fixed_point, input_fourth=R0)
     out = {"network": network.describe()}
     out.update(res.as_json(digits))
+    if res.regime == "fixed point" and network.homogeneous and len(set(network.widths)) == 1:
+        from ..networks.fluctuations.field_theory import field_theory
+        out["field_theory"] = field_theory(network, res.input_mean_square, fixed_point=False).as_json()
     sim = None
     if args.simulate:
         sim = simulate_fluctuations(network, res.input_mean_square, K, seed=seed,
@@ -121,6 +124,10 @@ def _text(out, res, sim) -> str:
     else:
         head.append(f"neglected O(depth^2/width^2) terms: about {100 * rel:.3g} % of Var q^l (at worst; "
                     f"integrals by {out['integrals']})")
+    if "field_theory" in out:
+        ft = out["field_theory"]
+        head.append(f"field along depth: slope a = {_fmt(ft['slope'])}, noise s^2 = {_fmt(ft['noise'])} per layer, "
+                    f"continuum mass {_fmt(ft['continuum']['mass'])}, diffusion {_fmt(ft['continuum']['diffusion'])}")
     if "correlation_length" in out:
         xi = out["correlation_length"]
         head.append(f"correlation length along depth: {'infinite (marginal length map)' if xi == 'inf' else _fmt(xi)}")

@@ -182,7 +182,8 @@ class ExactFluctuations:
 
     ``mean`` and ``covariance`` are Certified values (the digits account for the cancellation
     in Cov = E[q q] − E q E q); ``moment(l, j)``, ``joint_moment({l: j, ...})``,
-    ``cumulant(l, j)`` give any other moment (layers counted from 1).
+    ``cumulant(l, j)`` give any other moment (layers counted from 1); ``variance_covariance``
+    is Cov(v^l, v^k) of the conditional variances (the state field of :mod:`.field_theory`).
     """
     mean: List[Certified]
     covariance: List[List[Certified]]
@@ -193,6 +194,8 @@ class ExactFluctuations:
     notes: List[str] = field(default_factory=list)
     method: str = "exact"
     _spec: tuple = ()
+    #: Cov(v^l, v^k) (floats) of the variances v^l = σ_{w,l}² p^{l−1} + σ_{b,l}² of the units
+    variance_covariance: list = field(default_factory=list)
 
     def _factor(self, l: int, j: int, i: int):
         a2, b2, n_out, n_in, orth = self._spec[2][l]
@@ -296,6 +299,14 @@ def exact_fluctuations(network, input_mean_square=1, dps: int = 30) -> ExactFluc
             m1.append(a * EU[l] * m1[l] + b)
             m2.append(a * a * EU2[l] * m2[l] + 2 * a * b * EU[l] * m1[l] + b * b)
         mean = [m1[l] * ET[l] for l in range(L)]
+        # Cov(v^l, v^k): E[v^k | v^l] = A v^l + B with A, B from the affine recursion
+        vcov = [[None] * L for _ in range(L)]
+        for l in range(L):
+            vcov[l][l] = m2[l] - m1[l] ** 2
+            A, B = mpmath.mpf(1), mpmath.mpf(0)
+            for k in range(l + 1, L):
+                A, B = alphas[k] * EU[k - 1] * A, alphas[k] * EU[k - 1] * B + betas[k]
+                vcov[l][k] = vcov[k][l] = A * m2[l] + B * m1[l] - m1[l] * m1[k]
         second = [[None] * L for _ in range(L)]
         for l in range(L):
             second[l][l] = m2[l] * ET2[l]
@@ -324,8 +335,10 @@ def exact_fluctuations(network, input_mean_square=1, dps: int = 30) -> ExactFluc
     if any(s[4] for s in spec_layers):
         notes.append("orthogonal layers without bias: the squared radius of h is fixed by the input "
                      "(up to the Beta factor of a narrowing layer)")
+    with mpmath.workdps(dps):
+        vcov_f = [[float(x) for x in row] for row in vcov]
     return ExactFluctuations(mean_c, cov_c, L, list(widths), dps, regime, notes,
-                             _spec=(alphas, betas, spec_layers, v1))
+                             _spec=(alphas, betas, spec_layers, v1), variance_covariance=vcov_f)
 
 
 def _sympy_mpf(expr):

@@ -14,8 +14,9 @@ v = (V_aa, V_bb, V_ab):
     Var q^l = V^l + Σ^qq_l/n_l,      Φ_{k,l} = Π_{m=l}^{k−1} σ_{w,m+1}² J_m,
 
 with F(V) = (E φ(u_a)², E φ(u_b)², E φ(u_a)φ(u_b)), J = ∂F/∂V and H its Hessian (central
-differences), and Σ the 6 × 6 covariance of (h_a², h_b², h_a h_b, φ_a², φ_b², φ_aφ_b) under
-N(0, V). The correlation follows by the delta method: E c = c(E q) + ½ tr(∇²c Cov q^l),
+differences, below), and Σ the 6 × 6 covariance of (h_a², h_b², h_a h_b, φ_a², φ_b², φ_aφ_b) under
+N(0, V) (J by Richardson-extrapolated central differences, O(h⁴); H by central differences).
+The correlation follows by the delta method: E c = c(E q) + ½ tr(∇²c Cov q^l),
 Cov(c^l, c^k) = ∇c_lᵀ Cov(q^l, q^k) ∇c_k. For one input this is the theory of Schoenholz,
 Pennington & Sohl-Dickstein (arXiv:1710.06570); the pair extends it to the correlation map of
 Schoenholz, Gilmer, Ganguli & Sohl-Dickstein (ICLR 2017).
@@ -147,7 +148,9 @@ def _derivatives(activation, V):
         e = [0, 0, 0]
         e[i] = 1
         p, q = ev(tuple(e)), ev(tuple(-x for x in e))
-        grad[..., i] = (p - q) / (2 * h[i])
+        p2, q2 = ev(tuple(x / 2 for x in e)), ev(tuple(-x / 2 for x in e))
+        # Richardson: central differences at h and h/2 combine to an O(h⁴) gradient
+        grad[..., i] = (4 * (p2 - q2) / h[i] - (p - q) / (2 * h[i])) / 3
         hess[..., i, i] = (p - 2 * E0 + q) / h[i] ** 2
         for j in range(i + 1, 3):
             vals = {}
