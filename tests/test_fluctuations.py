@@ -371,3 +371,39 @@ def test_exact_variance_covariance_is_the_first_order_state_field_when_wide():
     lin = exact_fluctuations(Network.build("linear", 5, sigma_w="1.2", width=30), 1)
     vc = np.array(lin.variance_covariance)
     assert np.allclose(vc[1:, 1:], 1.44 ** 2 * np.array(lin.covariance_floats())[:-1, :-1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("spec", ["erf", "gelu", "hard_tanh", "elu(1)", "relu", "sin(x)"])
+def test_raw_moments_closed_form_against_quadrature(spec):
+    # closed forms (differentiated symbolically; E[h² g] = vEg + 2v²∂_v Eg) against composite
+    # Gauss–Legendre quadrature with Hermite weights for the v-derivatives
+    from rmtsym.networks.fluctuations.moments import RawMoments
+    act = Network.build(spec, 1).layers[0].activation
+    for v in (0.05, 1.7, 30.0):
+        closed, quad = RawMoments(act), RawMoments(act)
+        quad._closed = {k: None for k in ("phi2", "phi4", "phi6", "h2phi2", "h2phi4")}
+        for key, order in (("phi2", 4), ("phi4", 2), ("h2phi2", 2), ("h2phi4", 0)):
+            a, b = np.array(closed.value(key, v, order)), np.array(quad.value(key, v, order))
+            scale = np.abs(b) + abs(b[0]) / v ** np.arange(order + 1)
+            assert np.all(np.abs(a - b) <= 1e-7 * scale), (spec, v, key, a, b)
+        assert closed.method("phi2") == "closed form"
+
+
+def test_hermite_derivatives_against_price_theorem():
+    # tanh has no closed form: dᵏ/dvᵏ E g(√v Z) = E[g He_2k(Z)]/(2v)ᵏ (double-precision quadrature)
+    # against Price's theorem dᵏ/dvᵏ E g(√v Z) = E[g^(2k)(√v Z)]/2ᵏ with g^(2k) from SymPy and
+    # 20-digit mpmath quadrature
+    import mpmath
+    import sympy as sp
+    from rmtsym import symbols as S
+    from rmtsym.networks.fluctuations.moments import RawMoments
+    rm = RawMoments(Network.build("tanh", 1).layers[0].activation)
+    v = 0.8
+    got = rm.value("phi2", v, 4)
+    want = []
+    with mpmath.workdps(20):
+        for k in range(5):
+            g = sp.lambdify(S.x, sp.diff(sp.tanh(S.x) ** 2, S.x, 2 * k), "mpmath")
+            val = mpmath.quad(lambda z: g(mpmath.sqrt(v) * z) * mpmath.npdf(z), [-mpmath.inf, 0, mpmath.inf])
+            want.append(float(val / 2 ** k))
+    assert np.allclose(got, want, rtol=1e-10, atol=1e-13)

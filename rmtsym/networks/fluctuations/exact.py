@@ -158,18 +158,32 @@ def layer_factor_moment(j: int, i: int, a2, b2, n_out: int, n_in: int, orthogona
 
     ``a2``, ``b2`` are a², b² (mpf); ``orthogonal`` selects the Haar-orthogonal law.
     """
+    key = (j, i, a2, b2, n_out, n_in, orthogonal, mpmath.mp.prec)
+    hit = _FACTOR_CACHE.get(key)
+    if hit is not None:
+        return hit
+    if len(_FACTOR_CACHE) > 20000:
+        _FACTOR_CACHE.clear()
+    _FACTOR_CACHE[key] = out = _layer_factor_moment(j, i, a2, b2, n_out, n_in, orthogonal)
+    return out
+
+
+_FACTOR_CACHE: dict = {}
+
+
+def _layer_factor_moment(j, i, a2, b2, n_out, n_in, orthogonal):
     total = mpmath.mpf(0)
     if orthogonal:
         den = _rising_even(n_out, i)
         for t in range(i + 1):
-            c = mpmath.binomial(i, t) * a2 ** t * b2 ** (i - t)
+            c = math.comb(i, t) * a2 ** t * b2 ** (i - t)
             ab = chi_square_binomial_moment(n_out, t, i - t) / den
             total += c * mpmath.mpf(ab.numerator) / ab.denominator
         w = _omega_moment(n_in, n_out, i + j)
         return total * mpmath.mpf(w.numerator) / w.denominator
     for s in range(j + 1):
         for t in range(i + 1):
-            c = mpmath.binomial(j, s) * mpmath.binomial(i, t) * a2 ** t * b2 ** (i - t)
+            c = math.comb(j, s) * math.comb(i, t) * a2 ** t * b2 ** (i - t)
             ab = chi_square_binomial_moment(n_out, s + t, (j - s) + (i - t))
             total += c * mpmath.mpf(ab.numerator) / ab.denominator
     return total / mpmath.mpf(n_out) ** (i + j)
@@ -327,7 +341,9 @@ def exact_fluctuations(network, input_mean_square=1, dps: int = 30) -> ExactFluc
             for k in range(L):
                 with mpmath.workdps(work):
                     c = second[l][k] - mean[l] * mean[k]
-                    lost = 0 if c == 0 else max(0, int(mpmath.ceil(mpmath.log10(abs(second[l][k] / c)))))
+                    # digits lost to the cancellation, from the binary exponents
+                    lost = 0 if c == 0 else max(0, int(math.ceil((mpmath.mag(second[l][k]) - mpmath.mag(c) + 1)
+                                                                 * 0.30103)))
                 cov_c[l][k] = Certified(+c, max(1, min(dps, work - lost - 2)),
                                         "exact (product of independent layer factors)")
     regime = "fixed point" if all(m == mean[0] for m in mean) else "transient"

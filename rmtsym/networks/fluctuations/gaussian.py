@@ -51,10 +51,12 @@ from ...errors import ParameterError
 from .moments import LayerStatistics, WeightCorrection, layer_statistics, weight_correction
 
 __all__ = ["GaussianFluctuations", "gaussian_fluctuations", "layer_chain", "input_fourth_moment",
-           "KAPPA4_LIMIT"]
+           "KAPPA4_LIMIT", "BREAKDOWN"]
 
 #: above this κ4/(2v²) of one unit the fourth-moment correction is flagged as unreliable
 KAPPA4_LIMIT = 0.5
+#: above this estimated relative error of Var q^l the result carries a breakdown note
+BREAKDOWN = 0.1
 
 
 def input_fourth_moment(Q: float, n0: int, kind: str = "random") -> float:
@@ -280,5 +282,10 @@ def gaussian_fluctuations(network, input_mean_square=1, input_fourth: Optional[f
                      "first-order correction is unreliable (use wider layers)")
         if any(l.weights.iid and l.weights.name.startswith("callable") for l in network.layers):
             notes.append("a callable weight law is assumed symmetric (E w³ = 0)")
-    return GaussianFluctuations(mean1, cov1, mean2, cov2, vbar, slopes, noise, V, list(network.widths),
-                                regime, integrals, laws, notes)
+    out = GaussianFluctuations(mean1, cov1, mean2, cov2, vbar, slopes, noise, V, list(network.widths),
+                               regime, integrals, laws, notes)
+    rel = out.relative_error
+    if rel > BREAKDOWN:
+        notes.append(f"first order is unreliable here: its neglected terms are about {100 * rel:.3g} % of Var q^l "
+                     "(depth/width is not small against the compounding relative variance)")
+    return out

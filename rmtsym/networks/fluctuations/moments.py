@@ -20,8 +20,8 @@ Derivatives in v come from Gaussian integration by parts (Price's theorem),
 
 so no derivative of φ is needed (kinks are fine). Each raw moment E g(√v Z) is a closed form
 when :func:`rmtsym.gaussian.gaussian_expectation` finds one (ReLU, erf, polynomials, ...;
-differentiated symbolically), else composite Gauss–Legendre quadrature in double precision
-split at the kinks of φ.
+differentiated symbolically and evaluated in double precision; E[h² g(h)] = v E g + 2v² ∂_v E g
+follows from the closed form of E g), else composite Gauss–Legendre quadrature in double precision split at the kinks of φ.
 
 Other weight laws (:mod:`rmtsym.networks.weights`) change these statistics at first order in
 1/width (Schoenholz, Pennington & Sohl-Dickstein, "A correspondence between random neural
@@ -55,7 +55,8 @@ __all__ = ["RawMoments", "raw_moments_for", "LayerStatistics", "layer_statistics
 
 #: the quadrature covers |Z| ≤ TAIL (the Gaussian weight beyond is below 1e-30)
 TAIL = 12.0
-#: the longest quadrature panel (in units of Z) and its number of Gauss–Legendre nodes
+#: the longest quadrature panel (in units of Z; shorter, 3/√v, for large v) and its number of
+#: Gauss–Legendre nodes
 PANEL, NODES = 1.5, 24
 #: seconds the closed-form search may spend on one raw moment
 CLOSED_FORM_TIME = 3.0
@@ -97,22 +98,31 @@ class RawMoments:
                     pass
         self.kinks = sorted(set(kinks))
         self._closed: Dict[str, Optional[list]] = {}
+        self._closed_expr: Dict[str, object] = {}
         self._cache: Dict[tuple, list] = {}
 
     # ------------------------------------------------------------------ closed forms
     def _closed_derivatives(self, key: str, order: int):
         """[r, r′, ..., r^(order)] as numpy functions of v from the closed form, or None."""
-        have = self._closed.get(key)
-        if have is not None and len(have) > order:
-            return have
-        if key in self._closed and have is None:
-            return None
+        if key in self._closed:
+            have = self._closed[key]
+            return None if have is None else self._extend(key, order)
         import sympy as sp
 
         from ... import symbols as S
         from ...errors import RmtsymError
         from ...gaussian import gaussian_expectation
-        if key in ("phi4", "phi6", "h2phi4") and self.expr.has(sp.erf, sp.erfc):
+        V = sp.Symbol("V", positive=True)
+        if key in ("h2phi2", "h2phi4"):
+            # E[h² g(h)] = v E g + 2v² d/dv E g for h ~ N(0, v) (Gaussian integration by parts):
+            # exact from the closed form of E g, no second search
+            base = self._closed_derivatives("phi2" if key == "h2phi2" else "phi4", 0)
+            if base is None:
+                self._closed[key] = None
+                return None
+            eg = self._closed_expr[key.replace("h2", "")]
+            return self._store(key, V, V * eg + 2 * V ** 2 * sp.diff(eg, V), order)
+        if key in ("phi4", "phi6") and self.expr.has(sp.erf, sp.erfc):
             # Gaussian integrals of three or more erf factors are not elementary (the search
             # would only spend its time limit)
             self._closed[key] = None
@@ -126,13 +136,29 @@ class RawMoments:
         if expr is None or expr.has(sp.Piecewise, sp.Integral):
             self._closed[key] = None
             return None
-        V = sp.Symbol("V", positive=True)
         ev = sp.simplify(expr.subs(S.sigma, sp.sqrt(V)))
-        funcs, cur = [], ev
-        for _ in range(max(order, 4) + 1):
-            funcs.append(sp.lambdify(V, cur, modules=["mpmath"]))
-            cur = sp.diff(cur, V)
-        self._closed[key] = funcs
+        return self._store(key, V, ev, order)
+
+    def _store(self, key, V, ev, order):
+        self._closed_expr[key] = ev
+        self._closed_var = V
+        self._closed[key] = []
+        return self._extend(key, order)
+
+    def _extend(self, key, order):
+        """Lambdified derivatives 0..order of the closed form (built on demand)."""
+        import sympy as sp
+        funcs = self._closed[key]
+        V = self._closed_var
+        while len(funcs) <= order:
+            if not funcs:
+                self._derivs = getattr(self, "_derivs", {})
+                self._derivs[key] = [self._closed_expr[key]]
+            exprs = self._derivs[key]
+            while len(exprs) <= len(funcs):
+                exprs.append(sp.diff(exprs[-1], V))
+            funcs.append((sp.lambdify(V, exprs[len(funcs)], modules=["scipy", "numpy"]),
+                          sp.lambdify(V, exprs[len(funcs)], modules=["mpmath"])))
         return funcs
 
     def method(self, key: str = "phi2") -> str:
@@ -145,8 +171,9 @@ class RawMoments:
         edges = [-TAIL] + cuts + [TAIL]
         x, w = np.polynomial.legendre.leggauss(NODES)
         zs, ws = [], []
+        panel = min(PANEL, 3.0 / s)  # φ(√v z) varies on the scale 1/√v in z
         for lo, hi in zip(edges[:-1], edges[1:]):
-            m = max(1, int(math.ceil((hi - lo) / PANEL)))
+            m = max(1, int(math.ceil((hi - lo) / panel)))
             sub = np.linspace(lo, hi, m + 1)
             for a, b in zip(sub[:-1], sub[1:]):
                 zs.append((b - a) / 2 * x + (a + b) / 2)
@@ -165,8 +192,15 @@ class RawMoments:
             return self._cache[ck]
         funcs = self._closed_derivatives(key, order)
         if funcs is not None:
-            import mpmath
-            out = [float(mpmath.re(funcs[k](mpmath.mpf(v)))) for k in range(order + 1)]
+            out = []
+            for k in range(order + 1):
+                fast, exact = funcs[k]
+                with np.errstate(all="ignore"):
+                    val = complex(fast(v)).real
+                if not math.isfinite(val):  # double precision overflowed: evaluate with mpmath
+                    import mpmath
+                    val = float(mpmath.re(exact(mpmath.mpf(v))))
+                out.append(val)
         else:
             z, w = self._nodes(v)
             x = math.sqrt(v) * z

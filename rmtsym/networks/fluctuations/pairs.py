@@ -63,9 +63,10 @@ class _Grid:
         self.f = rm._np
         self.x, self.w = np.polynomial.legendre.leggauss(NODES2)
 
-    def _panels(self, lo, hi):
-        """Composite Gauss–Legendre on [lo, hi] (arrays of rows), a fixed number of panels per row."""
-        m = int(math.ceil(2 * TAIL / PANEL))
+    def _panels(self, lo, hi, scale=1.0):
+        """Composite Gauss–Legendre on [lo, hi] (arrays of rows), a fixed number of panels per row
+        (panels no longer than min(PANEL, 3/scale) on the widest row)."""
+        m = int(math.ceil(2 * TAIL / min(PANEL, 3.0 / scale)))
         t = np.linspace(0.0, 1.0, m + 1)
         a = lo[..., None] + (hi - lo)[..., None] * t[:-1]
         b = lo[..., None] + (hi - lo)[..., None] * t[1:]
@@ -83,14 +84,14 @@ class _Grid:
                                  "theory needs a correlation strictly inside (-1, 1)")
         cuts = np.sort(self.kinks / s1)
         edges = np.concatenate([[-TAIL], cuts[np.abs(cuts) < TAIL], [TAIL]])
-        z1, w1 = self._panels(edges[:-1], edges[1:])
+        z1, w1 = self._panels(edges[:-1], edges[1:], s1)
         z1, w1 = z1.ravel(), w1.ravel()
         # inner breakpoints move with z1
         inner = (self.kinks[None, :] / s2 - rho * z1[:, None]) / rb
         inner = np.clip(np.sort(inner, axis=1), -TAIL, TAIL)
         lo = np.concatenate([np.full((len(z1), 1), -TAIL), inner], axis=1)
         hi = np.concatenate([inner, np.full((len(z1), 1), TAIL)], axis=1)
-        z2, w2 = self._panels(lo, hi)
+        z2, w2 = self._panels(lo, hi, s2)
         z2 = z2.reshape(len(z1), -1)
         w2 = w2.reshape(len(z1), -1)
         g = np.exp(-z1 * z1 / 2)[:, None] * np.exp(-z2 * z2 / 2) / (2 * math.pi)

@@ -200,7 +200,10 @@ def fluctuations(network, input_mean_square=1, method: str = "auto", fixed_point
         raise ParameterError(f"the exact level does not apply: {why}")
     use_exact = ok and method != "gaussian"
     g = gaussian_fluctuations(network, Q, input_fourth)
-    notes.extend(g.notes)
+    if use_exact:  # how far first order is appears as first_order_relative_error instead
+        notes.extend(n for n in g.notes if not n.startswith("first order is unreliable"))
+    else:
+        notes.extend(g.notes)
     if use_exact:
         e = exact_fluctuations(network, repr(Q) if fixed_point else input_mean_square, dps=dps)
         mean = np.array(e.mean_floats())
