@@ -90,3 +90,19 @@ def test_bad_input_is_one_sentence_exit_2(capsys, tmp_path, monkeypatch, argv, w
     assert cap.out == "" and cap.err.count("\n") == 1 and "Traceback" not in cap.err
     assert words.lower() in cap.err.lower()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_pair_of_inputs(capsys):
+    out = _json(capsys, ["fluctuations", "tanh", "--width", "100", "--depth", "3", "--sigma-w", "1.5",
+                         "--cosine", "0.5", "--simulate", "--networks", "3000"])
+    pair = out["pair"]
+    assert pair["method"] == "gaussian" and len(pair["covariance"]) == 9 and len(pair["correlation_mean"]) == 3
+    sim = pair["simulated"]
+    for l in range(3):
+        assert abs(sim["correlation_mean"][l] - pair["correlation_mean"][l]) <= 4.5 * sim["correlation_mean_se"][l]
+        se = sim["correlation_covariance_se"][l][l]
+        assert abs(sim["correlation_covariance"][l][l] - pair["correlation_covariance"][l][l]) <= \
+            4.5 * se + pair["correlation_error_estimate"][l][l]
+    # the first length alone is the one-input result
+    assert pair["covariance"][3][3] == pytest.approx(float(out["covariance"][1][1]), rel=1e-6)
+    assert main(["fluctuations", "tanh", "--width", "10", "--depth", "2", "--cosine", "1"]) == 2

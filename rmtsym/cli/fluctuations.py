@@ -38,6 +38,9 @@ def register(subparsers) -> None:
     p.add_argument("--input-direction", default="random", choices=("random", "spike"),
                    help="the input's direction (matters only for non-Gaussian i.i.d. weights): a random "
                         "direction (default) or a spike sqrt(n0 Q) e_1")
+    p.add_argument("--cosine", default=None, metavar="C",
+                   help="also a second input at this cosine to the first (same mean square): both lengths and "
+                        "their correlation c^l = q_ab/sqrt(q_aa q_bb), Gaussian level (key pair)")
     p.add_argument("--simulate", action="store_true", help="also simulate --networks K networks")
     p.add_argument("--networks", default="10000", metavar="K", help="networks to simulate (default 10000)")
     p.add_argument("--seed", default="0", help="root seed of the simulation (default 0)")
@@ -72,8 +75,16 @@ def handle_fluctuations(args) -> dict:
     network = network_from_args(args, width=width)
     K = parse_int(args.networks, "--networks", 2)
     seed = parse_int(args.seed, "--seed", 0)
+    cosine = None
+    if args.cosine is not None:
+        try:
+            cosine = float(args.cosine)
+        except ValueError:
+            raise ParameterError(f"--cosine must be a number, got {args.cosine!r}") from None
+        if not -1 < cosine < 1:
+            raise ParameterError(f"--cosine must lie strictly between -1 and 1, got {args.cosine}")
     if args.simulate:  # refuse a simulation that cannot run before computing anything
-        check_fluctuation_simulation(network, K)
+        check_fluctuation_simulation(network, K, pair=cosine is not None)
     try:
         Q = float(args.input_mean_square)
     except ValueError:
@@ -86,10 +97,24 @@ def handle_fluctuations(args) -> dict:
     if res.regime == "fixed point" and network.homogeneous and len(set(network.widths)) == 1:
         from ..networks.fluctuations.field_theory import field_theory
         out["field_theory"] = field_theory(network, res.input_mean_square, fixed_point=False).as_json()
+    pair = None
+    if cosine is not None:
+        from ..networks.fluctuations.pairs import pair_fluctuations
+        pair = pair_fluctuations(network, cosine, res.input_mean_square)
+        out["pair"] = {"cosine": cosine, "method": "gaussian",
+                       "mean": [[float(v) for v in row] for row in pair.mean],
+                       "covariance": [[float(v) for v in row] for row in pair.covariance],
+                       "covariance_order": "layer-major: 3(l-1) + (aa, bb, ab)",
+                       "correlation_mean_field": [float(v) for v in pair.mean_field_correlation],
+                       "correlation_mean": [float(v) for v in pair.correlation_mean],
+                       "correlation_covariance": [[float(v) for v in row] for row in pair.correlation_covariance],
+                       "correlation_error_estimate": [[float(v) for v in row] for row in pair.error_correlation]}
+        if pair.notes:
+            out["pair"]["notes"] = pair.notes
     sim = None
     if args.simulate:
         sim = simulate_fluctuations(network, res.input_mean_square, K, seed=seed,
-                                    input_kind=args.input_direction)
+                                    input_kind=args.input_direction, pair_cosine=cosine)
         st = sim.stats()
         import numpy as np
         cov_th, mean_th = res.covariance, res.mean
@@ -104,12 +129,18 @@ def handle_fluctuations(args) -> dict:
                             "covariance_se": [[float(v) for v in row] for row in st["covariance_se"]],
                             "max_abs_z_mean": float(np.max(np.abs(zm))),
                             "max_abs_z_covariance": float(np.max(np.abs(zc)))}
+        if pair is not None:
+            sc = sim.stats("correlation")
+            out["pair"]["simulated"] = {"correlation_mean": [float(v) for v in sc["mean"]],
+                                        "correlation_mean_se": [float(v) for v in sc["mean_se"]],
+                                        "correlation_covariance": [[float(v) for v in r] for r in sc["covariance"]],
+                                        "correlation_covariance_se": [[float(v) for v in r] for r in sc["covariance_se"]]}
     if not args.json:
-        out["_text"] = _text(out, res, sim)
+        out["_text"] = _text(out, res, sim, pair)
     return out
 
 
-def _text(out, res, sim) -> str:
+def _text(out, res, sim, pair=None) -> str:
     import math
 
     d = out["network"]
@@ -150,6 +181,18 @@ def _text(out, res, sim) -> str:
     table = ["  ".join(c.rjust(w) for c, w in zip(cols, widths_c))]
     table += ["  ".join(v.rjust(w) for v, w in zip(r, widths_c)) for r in rows]
     tail = []
+    if pair is not None:
+        tail.append(f"pair at cosine {out['pair']['cosine']:g} (gaussian): correlation c^l mean field / E c^l / "
+                    "Var c^l" + (" / simulated E c^l / Var c^l" if sim is not None else ""))
+        pc = out["pair"]
+        for l in range(L):
+            line = (f"  layer {l + 1:>3}: {_fmt(pc['correlation_mean_field'][l])}  {_fmt(pc['correlation_mean'][l])}  "
+                    f"{_fmt(pc['correlation_covariance'][l][l])}")
+            if sim is not None:
+                ps = pc["simulated"]
+                line += (f"  |  {_fmt(ps['correlation_mean'][l])} +- {_fmt(ps['correlation_mean_se'][l], 2)}  "
+                         f"{_fmt(ps['correlation_covariance'][l][l])} +- {_fmt(ps['correlation_covariance_se'][l][l], 2)}")
+            tail.append(line)
     if sim is not None:
         s = out["simulated"]
         tail.append(f"simulated: {s['networks']} networks in {s['seconds']} s; largest |z| (simulated − predicted)"

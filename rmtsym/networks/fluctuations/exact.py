@@ -43,12 +43,12 @@ import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Tuple
 
 import mpmath
 
 from ...errors import ParameterError
-from ...numbers import Certified, check_dps, decimal_string
+from ...numbers import Certified, check_dps
 
 __all__ = ["homogeneous_slopes", "exact_applies", "exact_fluctuations", "ExactFluctuations",
            "chi_square_binomial_moment", "layer_factor_moment"]
@@ -208,8 +208,24 @@ class ExactFluctuations:
     notes: List[str] = field(default_factory=list)
     method: str = "exact"
     _spec: tuple = ()
-    #: Cov(v^l, v^k) (floats) of the variances v^l = σ_{w,l}² p^{l−1} + σ_{b,l}² of the units
-    variance_covariance: list = field(default_factory=list)
+    _state: tuple = ()
+
+    @property
+    def variance_covariance(self) -> List[List[float]]:
+        """Cov(v^l, v^k) (floats) of the variances v^l = σ_{w,l}² p^{l−1} + σ_{b,l}² of the units,
+        from E[v^k | v^l] = A v^l + B (the affine recursion)."""
+        m1, m2, gain = self._state
+        betas = self._spec[1]
+        L = self.depth
+        out = [[0.0] * L for _ in range(L)]
+        with mpmath.workdps(self.dps + 10):
+            for l in range(L):
+                out[l][l] = float(m2[l] - m1[l] ** 2)
+                A, B = mpmath.mpf(1), mpmath.mpf(0)
+                for k in range(l + 1, L):
+                    A, B = gain[k] * A, gain[k] * B + betas[k]
+                    out[l][k] = out[k][l] = float(A * m2[l] + B * m1[l] - m1[l] * m1[k])
+        return out
 
     def _factor(self, l: int, j: int, i: int):
         a2, b2, n_out, n_in, orth = self._spec[2][l]
@@ -313,14 +329,8 @@ def exact_fluctuations(network, input_mean_square=1, dps: int = 30) -> ExactFluc
             m1.append(a * EU[l] * m1[l] + b)
             m2.append(a * a * EU2[l] * m2[l] + 2 * a * b * EU[l] * m1[l] + b * b)
         mean = [m1[l] * ET[l] for l in range(L)]
-        # Cov(v^l, v^k): E[v^k | v^l] = A v^l + B with A, B from the affine recursion
-        vcov = [[None] * L for _ in range(L)]
-        for l in range(L):
-            vcov[l][l] = m2[l] - m1[l] ** 2
-            A, B = mpmath.mpf(1), mpmath.mpf(0)
-            for k in range(l + 1, L):
-                A, B = alphas[k] * EU[k - 1] * A, alphas[k] * EU[k - 1] * B + betas[k]
-                vcov[l][k] = vcov[k][l] = A * m2[l] + B * m1[l] - m1[l] * m1[k]
+        gain = [None] + [alphas[k] * EU[k - 1] for k in range(1, L)]   # E[v^k | v^{k−1}] = gain v + β
+        biased = any(b != 0 for b in betas)
         second = [[None] * L for _ in range(L)]
         for l in range(L):
             second[l][l] = m2[l] * ET2[l]
@@ -332,29 +342,28 @@ def exact_fluctuations(network, input_mean_square=1, dps: int = 30) -> ExactFluc
                 A, B = mpmath.mpf(1), mpmath.mpf(0)
                 for k in range(l + 1, L):
                     if k > l + 1:
-                        A, B = alphas[k] * EU[k - 1] * A, alphas[k] * EU[k - 1] * B + betas[k]
-                    second[l][k] = second[k][l] = ET[k] * (A * cross + B * base)
-    with mpmath.workdps(dps):
-        mean_c = [Certified(+m, dps, "exact (product of independent layer factors)") for m in mean]
-        cov_c = [[None] * L for _ in range(L)]
+                        A, B = gain[k] * A, gain[k] * B + betas[k]
+                    second[l][k] = second[k][l] = ET[k] * (A * cross + B * base) if biased else ET[k] * A * cross
+    how = "exact (product of independent layer factors)"
+    covs, digits = [[None] * L for _ in range(L)], [[0] * L for _ in range(L)]
+    with mpmath.workdps(work):
         for l in range(L):
-            for k in range(L):
-                with mpmath.workdps(work):
-                    c = second[l][k] - mean[l] * mean[k]
-                    # digits lost to the cancellation, from the binary exponents
-                    lost = 0 if c == 0 else max(0, int(math.ceil((mpmath.mag(second[l][k]) - mpmath.mag(c) + 1)
-                                                                 * 0.30103)))
-                cov_c[l][k] = Certified(+c, max(1, min(dps, work - lost - 2)),
-                                        "exact (product of independent layer factors)")
+            for k in range(l, L):
+                c = second[l][k] - mean[l] * mean[k]
+                # digits lost to the cancellation, from the binary exponents
+                lost = 0 if c == 0 else max(0, int(math.ceil((mpmath.mag(second[l][k]) - mpmath.mag(c) + 1) * 0.30103)))
+                covs[l][k] = covs[k][l] = c
+                digits[l][k] = digits[k][l] = max(1, min(dps, work - lost - 2))
+    with mpmath.workdps(dps):
+        mean_c = [Certified(+m, dps, how) for m in mean]
+        cov_c = [[Certified(+covs[l][k], digits[l][k], how) for k in range(L)] for l in range(L)]
     regime = "fixed point" if all(m == mean[0] for m in mean) else "transient"
     notes = []
     if any(s[4] for s in spec_layers):
         notes.append("orthogonal layers without bias: the squared radius of h is fixed by the input "
                      "(up to the Beta factor of a narrowing layer)")
-    with mpmath.workdps(dps):
-        vcov_f = [[float(x) for x in row] for row in vcov]
     return ExactFluctuations(mean_c, cov_c, L, list(widths), dps, regime, notes,
-                             _spec=(alphas, betas, spec_layers, v1), variance_covariance=vcov_f)
+                             _spec=(alphas, betas, spec_layers, v1), _state=(m1, m2, gain))
 
 
 def _sympy_mpf(expr):

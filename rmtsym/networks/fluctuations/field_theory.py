@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import List
 
 import numpy as np
 
@@ -232,7 +232,6 @@ def field_theory(network, input_mean_square=1.0, fixed_point: bool = True) -> Fi
     it); ``fixed_point=False`` requires the given input to sit at a fixed point already.
     """
     from .gaussian import layer_chain
-    from .moments import layer_statistics, weight_correction
     from .predict import fixed_point_input
 
     if not network.homogeneous:
