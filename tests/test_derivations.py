@@ -130,3 +130,23 @@ def test_phase_diagram_fast(tmp_path):
     assert mem["monotone_in_gamma"] and mem["limit_column_matches"] and mem["errors"] == 0
     # γ = 1e-3: E_train(γ) − E_train(0) = O(γ) away from the threshold φ = ψ
     assert mem["max_abs_diff_to_small_gamma_limit_away_from_phi_eq_psi"] < 1e-2
+
+
+def test_field_theory_fast(tmp_path):
+    out, res, note = _run("field_theory", tmp_path)
+    for fig in ("covariance_along_depth.png", "fourier_spectrum.png", "breakdown.png"):
+        assert (out / fig).stat().st_size > 20_000
+    cov = res["covariance"]
+    assert cov["linear"]["method"] == "exact" and cov["ReLU"]["method"] == "exact"
+    assert cov["tanh"]["method"] == "gaussian"
+    # 4000 networks: every covariance entry within 4.5 standard errors plus the stated error
+    assert all(v["within_se_plus_error"] for v in cov.values())
+    four = res["fourier"]
+    assert four["linear"]["slope"] == 1.0 and four["tanh"]["slope"] < 1
+    # tanh's lattice modes are uncorrelated in simulated networks (sampling noise ~1/√4000 = 0.016)
+    assert four["tanh"]["max_abs_mode_correlation"] < 0.08
+    bd = res["breakdown"]
+    # first order: exact at depth 1; off by (L − 1)/n-like terms for linear, worse for ReLU
+    assert bd["linear"][0]["relative_error"] < 1e-12
+    assert bd["ReLU"][-1]["relative_error"] > bd["linear"][-1]["relative_error"] > 0.5
+    assert bd["tanh σw=1.5"][-1]["relative_error"] < 0.01
