@@ -150,3 +150,16 @@ def test_field_theory_fast(tmp_path):
     assert bd["linear"][0]["relative_error"] < 1e-12
     assert bd["ReLU"][-1]["relative_error"] > bd["linear"][-1]["relative_error"] > 0.5
     assert bd["tanh σw=1.5"][-1]["relative_error"] < 0.01
+
+
+def test_deep_jacobians_fast(tmp_path):
+    out, res, note = _run("deep_jacobians", tmp_path)
+    assert (out / "universality.png").stat().st_size > 20_000 and (out / "isometry.png").stat().st_size > 20_000
+    u = res["universality"]
+    # the heavy-tailed control (E w⁴ = ∞) pushes its largest eigenvalue furthest beyond the edge
+    assert u["student-t:3"]["top_over_edge_max"] == max(v["top_over_edge_max"] for v in u.values())
+    assert all(v["kolmogorov"] < 0.05 for k, v in u.items() if k != "student-t:3")
+    iso = res["isometry"]
+    # orthogonal weights: the normalised variance falls as q* → 0; Gaussian weights keep it near L
+    assert iso["orthogonal q*=0.0625"]["normalized_variance"] < 0.1 * iso["orthogonal q*=0.5"]["normalized_variance"]
+    assert iso["gaussian q*=0.0625"]["normalized_variance"] > 3

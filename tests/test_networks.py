@@ -266,3 +266,8 @@ def test_simulation_is_reproducible_and_batch_independent():
         sample_networks(Network.build("tanh", 2, width=200_000), 1.0, seeds=1)
     with pytest.raises(ParameterError, match="widths"):
         sample_networks(Network.build("tanh", 2), 1.0)
+
+
+def test_numpy_scalars_as_scales():
+    net = Network.build("tanh", 2, sigma_w=np.float64(1.5), sigma_b=np.float32(0.25))
+    assert net.layers[0].sigma_w == "1.5" and net.layers[0].sb == 0.25

@@ -107,7 +107,11 @@ def _scale(value, name: str, positive: bool) -> str:
         raise ParameterError(f"{name} must be positive, got {value}")
     if not positive and v < 0:
         raise ParameterError(f"{name} must be non-negative, got {value}")
-    return value.strip() if isinstance(value, str) else repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, float) or type(value).__name__ in ("float64", "float32", "float16"):
+        return repr(float(value))  # the shortest decimal that reads back to the same double
+    return str(value)
 
 
 @dataclass(frozen=True)
