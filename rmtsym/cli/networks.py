@@ -1,8 +1,7 @@
-"""``rmtsym signal | nngp | jacobian``: deep random networks.
+"""``rmtsym signal | jacobian``: deep random networks (``nngp`` is in :mod:`rmtsym.cli.kernels`).
 
 Argument parsing and output only; the mathematics is in
-:mod:`rmtsym.networks.signal_propagation`, :mod:`~rmtsym.networks.nngp` and
-:mod:`~rmtsym.networks.jacobian`.
+:mod:`rmtsym.networks.signal_propagation` and :mod:`~rmtsym.networks.jacobian`.
 """
 from __future__ import annotations
 
@@ -44,17 +43,6 @@ def register(subparsers) -> None:
     add_json_flag(p)
     p.set_defaults(handler=handle_signal)
 
-    p = subparsers.add_parser("nngp", help="NNGP kernel recursion (Lee et al. 2018)",
-                              description="Kernel K^L(x, x') of the infinitely wide random network.")
-    p.add_argument("activation")
-    p.add_argument("--depth", type=int, required=True)
-    _sigmas(p)
-    g = p.add_mutually_exclusive_group(required=True)
-    g.add_argument("--inputs", help='input vectors "x1;x2;..." with comma-separated entries')
-    g.add_argument("--cos-angle", help="two unit inputs at this cosine")
-    add_json_flag(p)
-    p.set_defaults(handler=handle_nngp)
-
     p = subparsers.add_parser("jacobian", help="spectrum of J J^T of a deep random network",
                               description="Pennington-Schoenholz-Ganguli / Pastur-Slavin: moments from "
                                           "the S-transform product, normalised variance, and support "
@@ -85,29 +73,6 @@ def handle_signal(args) -> dict:
     out = r.as_json(args.digits)
     if args.critical:
         out["critical_sigma_w"] = _num(critical_sigma_w(args.activation, args.sigma_b, dps=10), 10)
-    if not args.json:
-        out["_text"] = _text(out)
-    return out
-
-
-def handle_nngp(args) -> dict:
-    from ..networks.nngp import nngp_kernel, parse_inputs
-    import numpy as np
-    if args.inputs is not None:
-        X = parse_inputs(args.inputs)
-    else:
-        try:
-            c = float(mpmath.mpf(args.cos_angle))
-        except (TypeError, ValueError):
-            raise RmtsymError(f"--cos-angle must be a number, got {args.cos_angle!r}") from None
-        if not -1 <= c <= 1:
-            raise RmtsymError("--cos-angle must lie in [-1, 1]")
-        X = np.array([[1.0, 0.0], [c, math.sqrt(1 - c * c)]]) * math.sqrt(2)  # |x|²/d = 1
-    K = nngp_kernel(args.activation, X, args.depth, args.sigma_w, args.sigma_b)
-    out = {"activation": args.activation, "depth": args.depth, "method": K.method,
-           "kernel": [[float(v) for v in row] for row in K.final],
-           "correlation": [[float(v) for v in row] for row in K.correlation()],
-           "quadrature_error": K.error}
     if not args.json:
         out["_text"] = _text(out)
     return out
