@@ -58,7 +58,8 @@ class ClosedForm:
     def diagonal(self, q, ntk: bool = True):
         """F(q, q, q) and Ḟ(q, q, q) (one input with itself)."""
         q = np.asarray(q, dtype=float)
-        return self.pair(q, q, q, ntk)
+        # c = √(q·q) as _corr computes it, so that ρ = 1 exactly (arccos is ill-conditioned at 1)
+        return self.pair(q, q, np.sqrt(q * q), ntk)
 
 
 def _corr(a, b, c):
