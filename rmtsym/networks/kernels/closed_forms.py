@@ -22,8 +22,8 @@ For a centred Gaussian pair (u, v) with Var u = a, Var v = b, Cov(u, v) = c, wri
 
 * **GELU** φ = xΦ(x): writing Φ(u) = P(ξ ≤ u) with ξ ~ N(0, 1) independent,
   F = E[uv 1{s > 0, t > 0}] with s = u − ξ₁, t = v − ξ₂, a truncated second moment of a
-  bivariate normal (derivation in :func:`gelu_pair`); Ḟ = ∂F/∂c symbolically (the same
-  function as neural-tangents' ``stax.Gelu``, Novak et al., ICLR 2020).
+  bivariate normal (derivation in :func:`gelu_pair`), and Ḟ = ∂F/∂c (the kernel of
+  neural-tangents' ``stax.Gelu``, Novak et al., ICLR 2020).
 
 Every formula is checked against independent quadrature in ``tests/test_kernels.py``.
 """
@@ -65,8 +65,11 @@ class ClosedForm:
 def _corr(a, b, c):
     """ρ = c/√(ab) clipped to [−1, 1], and √(ab); ρ = 0 where a or b vanishes."""
     s = np.sqrt(a * b)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rho = np.where(s > 0, c / np.where(s > 0, s, 1.0), 0.0)
+    if np.all(s > 0):
+        rho = np.asarray(np.divide(c, s), dtype=float)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rho = np.asarray(np.where(s > 0, c / np.where(s > 0, s, 1.0), 0.0), dtype=float)
     np.clip(rho, -1.0, 1.0, out=rho)
     return rho, s
 
@@ -113,49 +116,36 @@ def _erf(k, a, b, c, ntk):
     return F, dF
 
 
-_GELU_FUNCS: dict = {}
-
-
-def gelu_pair(a, b, c):
-    r"""E[uΦ(u) vΦ(v)] for (u, v) ~ N(0, [[a, c], [c, b]]), closed form.
+def gelu_pair(a, b, c, ntk: bool = False):
+    r"""E[uΦ(u) vΦ(v)] (and E[φ′(u)φ′(v)]) for (u, v) ~ N(0, [[a, c], [c, b]]), φ = xΦ(x).
 
     With s = u − ξ₁, t = v − ξ₂ (ξ independent N(0, 1)), w = (s, t) has covariance
-    Σ = [[a+1, c], [c, b+1]], and E[u | w] = αᵀw, E[v | w] = βᵀw with
-    α = (a(b+1) − c², c)/Δ, β = (c, b(a+1) − c²)/Δ, Δ = det Σ; the residual covariance is
-    c − (ac + c(b(a+1) − c²))/Δ. So F = c_res·P + αᵀMβ with P = P(w > 0) =
-    (π − ϑ)/(2π), ϑ = arccos(c/√((a+1)(b+1))), and M = E[wwᵀ 1{w > 0}]:
-    M₁₁ = (a+1)(P + r√(1−r²)/2π), M₂₂ = (b+1)(P + r√(1−r²)/2π),
-    M₁₂ = √((a+1)(b+1))(rP + √(1−r²)/2π), r = cos ϑ.
+    [[A, c], [c, B]], A = a + 1, B = b + 1, Δ = AB − c². Regressing u, v on w,
+    E[uv 1{w > 0}] = (c/Δ)P + αᵀE[wwᵀ1{w > 0}]β with the truncated moments of a bivariate
+    normal; it simplifies to
+
+        F = cP + (abΔ + c²)/(2π AB √Δ),     P = 1/4 + arcsin(c/√(AB))/(2π),
+
+    and Price's theorem gives Ḟ = ∂F/∂c = P + c/(2π√Δ) + c((2 − ab)Δ + c²)/(2π AB Δ^{3/2}).
+    On the diagonal (a = b = c = q) F is q[1/4 + arcsin(q/(1+q))/2π + q/(π(1+q)√(1+2q))].
     """
-    import sympy as sp
-    a_, b_, c_ = sp.symbols("a b c", real=True)
-    if "F" not in _GELU_FUNCS:
-        A, B = a_ + 1, b_ + 1
-        D = A * B - c_ ** 2
-        r = c_ / sp.sqrt(A * B)
-        sq = sp.sqrt(1 - r ** 2)
-        P = (sp.pi - sp.acos(r)) / (2 * sp.pi)
-        M11 = A * (P + r * sq / (2 * sp.pi))
-        M22 = B * (P + r * sq / (2 * sp.pi))
-        M12 = sp.sqrt(A * B) * (r * P + sq / (2 * sp.pi))
-        al = ((a_ * B - c_ ** 2) / D, c_ / D)
-        be = (c_ / D, (b_ * A - c_ ** 2) / D)
-        cres = c_ - (a_ * c_ + c_ * (b_ * A - c_ ** 2)) / D
-        F = cres * P + al[0] * be[0] * M11 + (al[0] * be[1] + al[1] * be[0]) * M12 + al[1] * be[1] * M22
-        _GELU_FUNCS["F"] = sp.lambdify((a_, b_, c_), F, "numpy")
-        _GELU_FUNCS["dF"] = sp.lambdify((a_, b_, c_), sp.diff(F, c_), "numpy")
-    return _GELU_FUNCS["F"](a, b, c)
+    A, B = a + 1.0, b + 1.0
+    AB = A * B
+    D = np.maximum(AB - c * c, 1e-300)
+    sD = np.sqrt(D)
+    P = 0.25 + np.arcsin(np.clip(c / np.sqrt(AB), -1.0, 1.0)) / _TWO_PI
+    ab = a * b
+    F = c * P + (ab * D + c * c) / (_TWO_PI * AB * sD)
+    if not ntk:
+        return F, None
+    dF = P + c / (_TWO_PI * sD) + c * ((2.0 - ab) * D + c * c) / (_TWO_PI * AB * D * sD)
+    return F, dF
 
 
 def _gelu(k, a, b, c, ntk):
     A, = k
-    a = np.asarray(a, dtype=float)
-    b = np.asarray(b, dtype=float)
-    c = np.asarray(c, dtype=float)
-    # keep |c| < √((a+1)(b+1)) strictly (it always is for a PSD (a, b, c))
-    F = A * A * gelu_pair(a, b, c)
-    dF = A * A * _GELU_FUNCS["dF"](a, b, c) if ntk else None
-    return np.asarray(F, dtype=float), (None if dF is None else np.asarray(dF, dtype=float))
+    F, dF = gelu_pair(np.asarray(a, dtype=float), np.asarray(b, dtype=float), np.asarray(c, dtype=float), ntk)
+    return A * A * F, (None if dF is None else A * A * dF)
 
 
 _PAIRS = {"affine": _affine, "arccos1": _arccos1, "arccos0": _arccos0, "erf": _erf, "gelu": _gelu}

@@ -18,8 +18,8 @@ stated error bound, by three separable steps (never a Python loop over pairs):
 2. **A table in θ = arccos ρ**: on P pieces of [0, π], Chebyshev interpolants of degree D,
    built from the series at the Chebyshev points. F is C^∞ in θ on [0, π] for piecewise
    smooth φ; the last Chebyshev coefficients bound the interpolation error.
-3. **Chebyshev interpolation in σ** on cells of the range of the σ_i (exact for positively
-   homogeneous φ such as ReLU, whose c(σ) is linear in σ): the coefficient
+3. **Chebyshev interpolation in σ** on cells of equal ratio b/a covering the range of the σ_i
+   (exact for positively homogeneous φ such as ReLU, whose c(σ) is linear in σ): the coefficient
    vectors c(σ) are interpolated, so that the error in F is at most
    ‖c(σ_i) − ĉ(σ_i)‖₂ ‖c(σ_j)‖₂ + ‖ĉ(σ_i)‖₂ ‖c(σ_j) − ĉ(σ_j)‖₂ (again Cauchy–Schwarz,
    uniformly in ρ), checked at test points between the nodes.
@@ -333,7 +333,7 @@ class PairQuadrature:
             return _Cells(np.array([lo - 1e-14, hi + 1e-14]), 1), 0.0
         best = None
         for G, r in ((1, 2), (1, 3), (1, 6), (1, 8), (2, 8), (4, 8), (8, 8), (16, 8), (32, 8), (64, 8)):
-            cells = _Cells(np.linspace(lo, hi, G + 1), r)
+            cells = _Cells(np.geomspace(lo, hi, G + 1), r)   # cells of equal ratio
             worst = 0.0
             for fn in self._fns(ntk):
                 for g in range(G):
@@ -374,9 +374,13 @@ class PairQuadrature:
             _POW_CACHE[key] = pw
         pw = _POW_CACHE[key]
         rg, rh = Cg.shape[0], Ch.shape[0]
-        prod = (Cg[:, None, :] * Ch[None, :, :]).reshape(rg * rh, K + 1)
-        vals = (prod @ pw).reshape(rg, rh, P, D + 1)
-        bound = np.abs(rho) ** (K + 1) * math.sqrt(float(np.max(Tg[:, -1]) * np.max(Th[:, -1])))
+        # the shortest series that meets the tolerance at ρ = 1 for this pair of cells
+        tails = np.sqrt(np.max(Tg, axis=0) * np.max(Th, axis=0))
+        good = np.nonzero(tails <= 1e-3 * self.tol)[0]
+        Kc = int(good[0]) if len(good) else K
+        prod = (Cg[:, None, :Kc + 1] * Ch[None, :, :Kc + 1]).reshape(rg * rh, Kc + 1)
+        vals = (prod @ pw[:Kc + 1]).reshape(rg, rh, P, D + 1)
+        bound = np.abs(rho) ** (Kc + 1) * float(tails[Kc])
         # values -> Chebyshev coefficients (discrete cosine transform at first-kind points)
         j = np.arange(D + 1)
         Tm = np.cos(np.outer(j, (2 * j + 1) * np.pi / (2 * (D + 1)))) * (2.0 / (D + 1))

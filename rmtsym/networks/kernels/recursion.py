@@ -18,6 +18,7 @@ O(n²): the Grams, two work arrays, and blocks of a few MB.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 from typing import List, Optional
 
@@ -79,7 +80,7 @@ class ActivationKernel:
         if ntk and not self.has_derivative:
             raise ParameterError("the activation has a jump, so φ′ has a Dirac mass and the NTK is infinite")
         if self.closed is not None:
-            F, dF = _closed_pair(self.closed, q1, q2, C, ntk)
+            F, dF = _closed_pair(self.closed, q1, q2, C, ntk, symmetric)
             self.last_error = 0.0
             return F, dF
         F, dF, err = self.quad.pair(q1, q2, C, ntk=ntk, symmetric=symmetric)
@@ -94,19 +95,65 @@ class ActivationKernel:
         return self.quad.diagonal(q, ntk)
 
 
-def _closed_pair(cf, q1, q2, C, ntk, block: int = 64):
-    """Closed form over row blocks (cache-sized), in place of new arrays."""
+def _closed_pair(cf, q1, q2, C, ntk, symmetric=False, block: int = 64):
+    """Closed form over row blocks (cache-sized); a symmetric Gram computes the blocks on
+    and above the diagonal and mirrors them."""
     n1, n2 = C.shape
     F = np.empty((n1, n2))
     dF = np.empty((n1, n2)) if ntk else None
-    q2r = np.asarray(q2, dtype=float)[None, :]
+    q1 = np.asarray(q1, dtype=float)
+    q2 = np.asarray(q2, dtype=float)
     for i0 in range(0, n1, block):
-        sl = slice(i0, min(n1, i0 + block))
-        f, d = cf.pair(np.asarray(q1, dtype=float)[sl, None], q2r, C[sl], ntk)
-        F[sl] = f
+        i1 = min(n1, i0 + block)
+        j0 = i0 if symmetric else 0
+        f, d = cf.pair(q1[i0:i1, None], q2[None, j0:], C[i0:i1, j0:], ntk)
+        F[i0:i1, j0:] = f
         if ntk:
-            dF[sl] = d
+            dF[i0:i1, j0:] = d
+        if symmetric and i1 < n2:
+            F[i1:, i0:i1] = F[i0:i1, i1:].T
+            if ntk:
+                dF[i1:, i0:i1] = dF[i0:i1, i1:].T
     return F, dF
+
+
+def _closed_layer(cf, q1, q2, K, T, a2, b2, symmetric, block: int = 128):
+    """One (φ → Dense) step in place, block by block (each block stays in cache):
+    K ← a2·F + b2, T ← K + a2·T·Ḟ. Row blocks run on up to two threads (numpy releases
+    the GIL in its loops). A symmetric Gram is computed on and above the diagonal and
+    mirrored."""
+    from concurrent.futures import ThreadPoolExecutor
+    n1, n2 = K.shape
+    ntk = T is not None
+
+    def rows(i0):
+        i1 = min(n1, i0 + block)
+        j0 = i0 if symmetric else 0
+        f, d = cf.pair(q1[i0:i1, None], q2[None, j0:], K[i0:i1, j0:], ntk)
+        f *= a2
+        f += b2
+        K[i0:i1, j0:] = f
+        if ntk:
+            d *= a2
+            d *= T[i0:i1, j0:]
+            d += f
+            T[i0:i1, j0:] = d
+
+    starts = list(range(0, n1, block))
+    workers = min(2, os.cpu_count() or 1) if n1 * n2 >= 1 << 16 else 1
+    if workers > 1:
+        with ThreadPoolExecutor(workers) as ex:
+            list(ex.map(rows, starts))
+    else:
+        for i0 in starts:
+            rows(i0)
+    if symmetric:
+        for i0 in starts:
+            i1 = min(n1, i0 + block)
+            if i1 < n2:
+                K[i1:, i0:i1] = K[i0:i1, i1:].T
+                if ntk:
+                    T[i1:, i0:i1] = T[i0:i1, i1:].T
 
 
 _KERNEL_CACHE: dict = {}
@@ -209,38 +256,47 @@ def kernel_matrices(network, X1, X2=None, ntk: bool = True, keep_layers: bool = 
         act = layers[l].activation
         nxt = layers[l + 1]
         ak = activation_kernel(act, quadrature=(method == "quadrature"))
-        F, dF = ak.pair(q1, q2, K, ntk, sym)
+        if ntk and not ak.has_derivative:
+            raise ParameterError("the activation has a jump, so φ′ has a Dirac mass and the NTK is infinite")
+        a2, b2 = nxt.sw ** 2, nxt.sb ** 2
         F1, dF1, e1 = ak.diagonal(q1, ntk)
         F2, dF2, e2 = (F1, dF1, e1) if sym else ak.diagonal(q2, ntk)
-        if sym:
-            np.fill_diagonal(F, F1)
-            if ntk:
-                np.fill_diagonal(dF, dF1)
-        if not (np.all(np.isfinite(F)) and np.all(np.isfinite(F1))):
+        if not (np.all(np.isfinite(F1)) and np.all(np.isfinite(F2))):
             raise RmtsymError("the kernel overflowed (σw too large for this depth)")
-        a2, b2 = nxt.sw ** 2, nxt.sb ** 2
-        # error: this layer's bound, and what the earlier ones become through this layer
-        if ntk:
-            amp = a2 * float(np.max(np.abs(dF)))
-        else:
-            amp = a2 * float(np.max(np.abs(F1)) / max(float(np.min(q1)), 1e-300))
-        err = err * amp + a2 * max(ak.last_error, e1, e2)
         methods.append(ak.method)
-        if ak.quad is not None:
+        if ak.closed is not None:
+            # fused closed-form step, in place; exact diagonal afterwards
+            amp = a2 * max(float(np.max(np.abs(dF1))) if ntk else 1.0, 1.0)
+            _closed_layer(ak.closed, q1, q2, K, T, a2, b2, sym)
+            err = err * amp
+        else:
+            F, dF = ak.pair(q1, q2, K, ntk, sym)
+            if not np.all(np.isfinite(F)):
+                raise RmtsymError("the kernel overflowed (σw too large for this depth)")
+            # error: this layer's bound, and what the earlier ones become through this layer
+            amp = a2 * (float(np.max(np.abs(dF))) if ntk else
+                        float(np.max(np.abs(F1)) / max(float(np.min(q1)), 1e-300)))
+            err = err * amp + a2 * max(ak.last_error, e1, e2)
             details.append(dict(ak.quad.report))
-        # Dense: K ← σw² F + σb²;  Θ ← K + σw² Θ·Ḟ
-        np.multiply(F, a2, out=F)
-        F += b2
-        K = F
-        q1 = a2 * F1 + b2
-        q2 = q1 if sym else a2 * F2 + b2
+            np.multiply(F, a2, out=F)
+            F += b2
+            if ntk:
+                np.multiply(T, dF, out=T)
+                T *= a2
+                T += F
+            K = F
+            del dF
+        t_prev1, t_prev2 = t1, t2
+        q1_new = a2 * F1 + b2
+        q2_new = q1_new if sym else a2 * F2 + b2
         if ntk:
-            np.multiply(T, dF, out=T)
-            T *= a2
-            T += K
-            t1 = q1 + a2 * t1 * dF1
-            t2 = t1 if sym else q2 + a2 * t2 * dF2
-        del dF
+            t1 = q1_new + a2 * t_prev1 * dF1
+            t2 = t1 if sym else q2_new + a2 * t_prev2 * dF2
+        q1, q2 = q1_new, q2_new
+        if sym:
+            np.fill_diagonal(K, q1)
+            if ntk:
+                np.fill_diagonal(T, t1)
         if keep_layers:
             kept.append(K.copy())
     return KernelResult(K, T, q1, q2, t1, t2, methods, err, network.describe(), kept, details)
