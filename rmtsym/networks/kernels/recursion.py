@@ -217,8 +217,9 @@ def kernel_matrices(network, X1, X2=None, ntk: bool = True, keep_layers: bool = 
         Inputs, one per row; X2 = None means the symmetric Gram of X1.
     ntk : bool
         Also the neural tangent kernel.
-    keep_layers : bool
-        Keep the NNGP after every Dense (memory L·n1·n2).
+    keep_layers : bool or iterable of int
+        Keep the NNGP after every Dense (memory L·n1·n2), or only after the Dense layers
+        whose depth l (0 = the first Dense) is listed; ``layers`` then holds those in order.
     method : "auto" or "quadrature"
         "quadrature" uses the general method even for activations with a closed form.
 
@@ -249,7 +250,9 @@ def kernel_matrices(network, X1, X2=None, ntk: bool = True, keep_layers: bool = 
         np.fill_diagonal(K, q1)
     T = K.copy() if ntk else None
     t1, t2 = (q1.copy(), q2.copy()) if ntk else (None, None)
-    kept = [K.copy()] if keep_layers else []
+    keep = (set(range(len(layers))) if keep_layers is True else
+            set(int(v) for v in keep_layers) if keep_layers else set())
+    kept = [K.copy()] if 0 in keep else []
     err = 0.0
     methods, details = [], []
     for l in range(len(layers) - 1):
@@ -297,6 +300,6 @@ def kernel_matrices(network, X1, X2=None, ntk: bool = True, keep_layers: bool = 
             np.fill_diagonal(K, q1)
             if ntk:
                 np.fill_diagonal(T, t1)
-        if keep_layers:
+        if l + 1 in keep:
             kept.append(K.copy())
     return KernelResult(K, T, q1, q2, t1, t2, methods, err, network.describe(), kept, details)
