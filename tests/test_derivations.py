@@ -130,3 +130,21 @@ def test_phase_diagram_fast(tmp_path):
     assert mem["monotone_in_gamma"] and mem["limit_column_matches"] and mem["errors"] == 0
     # γ = 1e-3: E_train(γ) − E_train(0) = O(γ) away from the threshold φ = ψ
     assert mem["max_abs_diff_to_small_gamma_limit_away_from_phi_eq_psi"] < 1e-2
+
+
+def test_nngp_digits_fast(tmp_path):
+    import pytest
+    pytest.importorskip("sklearn")  # the "data" extra (in the test extra, so CI runs it)
+    out, res, note = _run("nngp_digits", tmp_path)
+    for fig in ("nngp_phase.png", "width_convergence.png", "uncertainty.png"):
+        assert (out / fig).stat().st_size > 10_000
+    # NNGP classification by regression works on 100 digits at every grid point
+    assert res["phase"]["best"]["accuracy"] > 0.85
+    # σb = 0: the order–chaos line of tanh is σw² = 1 exactly
+    assert res["phase"]["critical_sigma_w2"][0] == 1.0
+    # (2) the trained networks approach the NTK prediction as the width grows: the relative
+    # difference falls with width (O(width^-1/2); 30 digits, 2 networks per width)
+    d = [r["rel_rms_diff"] for r in res["width"]["rows"]]
+    assert d[0] > d[1] > d[2] and -0.8 < res["width"]["loglog_slope"] < -0.3
+    # (3) the predictive variance is positively correlated with the squared error
+    assert res["uncertainty"]["spearman_variance_sq_error"] > 0.2
