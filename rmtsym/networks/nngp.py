@@ -88,6 +88,9 @@ def nngp_kernel(activation, inputs, depth: int, sigma_w=1, sigma_b=0, dps: int =
     if isinstance(depth, bool) or int(depth) != depth or depth < 0 or depth > 1000:
         raise ParameterError(f"depth must be a whole number between 0 and 1000, got {depth}")
     depth = int(depth)
+    # numpy scalars as plain floats (their repr is not a decimal number)
+    sigma_w = float(sigma_w) if isinstance(sigma_w, np.floating) else sigma_w
+    sigma_b = float(sigma_b) if isinstance(sigma_b, np.floating) else sigma_b
     if depth == 0:
         net = Network.build("x", 1, sigma_w=sigma_w, sigma_b=sigma_b, readout=True)
         K = net.layers[0].sw ** 2 * X @ X.T / X.shape[1] + net.layers[0].sb ** 2

@@ -454,11 +454,12 @@ class PairQuadrature:
                 self._fill(F, dF, tables, cells, ga, gb, ia, jb, s1, s2, C, ntk,
                            upper=symmetric and ga == gb, mirror=symmetric and ga != gb)
         err = max(err, self._polar_err)
-        if symmetric:
-            iu = np.triu_indices(n1, 1)
-            F[(iu[1], iu[0])] = F[iu]
-            if dF is not None:
-                dF[(iu[1], iu[0])] = dF[iu]
+        if symmetric:   # the upper triangle is complete: mirror it block by block
+            for i0 in range(0, n1, 256):
+                i1 = min(n1, i0 + 256)
+                F[i1:, i0:i1] = F[i0:i1, i1:].T
+                if dF is not None:
+                    dF[i1:, i0:i1] = dF[i0:i1, i1:].T
         self.report = {"cells": G, "nodes_per_cell": cells.r, "pieces": tables[0]["P"],
                        "degree": self.D, "series_terms": coefs[0][0][0].shape[1] - 1,
                        "direct_nodes": fallback_nodes, "error_bound": err}
