@@ -154,6 +154,16 @@ def test_deep_tanh_kernels_entrywise_against_an_independent_rule():
     assert np.max(np.abs(r.ntk[:3, :3] - T) / T.max()) < 1e-10
 
 
+def test_large_symmetric_gram_equals_the_two_set_computation():
+    # 600 inputs of varied norms: several σ-cells and several row chunks per cell, so the
+    # symmetric path (upper triangle, mirrored) is checked against the general two-set path
+    X = np.random.default_rng(5).standard_normal((600, 12))
+    net = _net("tanh", 2, 1.5, 0.2)
+    a, b = kernel_matrices(net, X), kernel_matrices(net, X, X)
+    assert np.array_equal(a.nngp, a.nngp.T) and np.array_equal(a.ntk, a.ntk.T)
+    assert np.max(np.abs(a.nngp - b.nngp)) < 1e-12 and np.max(np.abs(a.ntk - b.ntk)) < 1e-12
+
+
 def test_kinked_activation_uses_the_polar_rule():
     # hard tanh (kinks at ±1): polar rule against adaptive scipy quadrature
     f = lambda t: np.clip(t, -1, 1)  # noqa: E731

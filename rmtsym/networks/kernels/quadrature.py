@@ -457,9 +457,13 @@ class PairQuadrature:
         if symmetric:   # the upper triangle is complete: mirror it block by block
             for i0 in range(0, n1, 256):
                 i1 = min(n1, i0 + 256)
-                F[i1:, i0:i1] = F[i0:i1, i1:].T
-                if dF is not None:
-                    dF[i1:, i0:i1] = dF[i0:i1, i1:].T
+                low = np.tril_indices(i1 - i0, -1)
+                for A in (F, dF):
+                    if A is None:
+                        continue
+                    A[i1:, i0:i1] = A[i0:i1, i1:].T
+                    blk = A[i0:i1, i0:i1]
+                    blk[low] = blk.T[low]
         self.report = {"cells": G, "nodes_per_cell": cells.r, "pieces": tables[0]["P"],
                        "degree": self.D, "series_terms": coefs[0][0][0].shape[1] - 1,
                        "direct_nodes": fallback_nodes, "error_bound": err}
