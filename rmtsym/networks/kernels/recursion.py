@@ -50,6 +50,8 @@ class ActivationKernel:
     """
 
     def __init__(self, activation, tol: Optional[float] = None, quadrature: bool = False):
+        import sympy as sp
+
         from .closed_forms import detect_closed_form
         from .quadrature import DEFAULT_TOL, PairQuadrature
         from ..integrals import integrals_for
@@ -61,19 +63,25 @@ class ActivationKernel:
             self.has_derivative = self.closed.has_derivative
             self.quad = None
         else:
-            I = integrals_for(activation)
-            kinks = [float(k) for k in I.kinks]
             f = activation.numpy_function()
-            try:
-                df = I._np(True)
-            except Exception:  # noqa: BLE001 - a jump: no NTK
-                df = None
-            if I.dexpr.has(__import__("sympy").DiracDelta):
+            if sp.diff(activation.expr, sp.Symbol("x", real=True)).has(sp.DiracDelta) or \
+                    sp.diff(activation.expr, *activation.expr.free_symbols).has(sp.DiracDelta):
+                # a jump: the NNGP exists, the NTK does not (φ′ has a Dirac mass)
+                kinks = []
+                for b in activation.breakpoints():
+                    try:
+                        kinks.append(float(b))
+                    except (TypeError, ValueError):
+                        pass
                 df = None
                 self.has_derivative = False
+            else:
+                I = integrals_for(activation)
+                kinks = [float(k) for k in I.kinks]
+                df = I._np(True)
             self.quad = PairQuadrature(f, df, kinks, DEFAULT_TOL if tol is None else tol)
-            self.method = ("separable quadrature (Hermite series, Chebyshev tables in arccos ρ and "
-                           "log σ)")
+            self.method = ("separable quadrature (Mehler–Hermite series, Chebyshev tables in "
+                           "arccos ρ and σ, polar rule at kinks)")
         self.last_error = 0.0
 
     def pair(self, q1, q2, C, ntk: bool, symmetric: bool):
