@@ -163,3 +163,21 @@ def test_deep_jacobians_fast(tmp_path):
     # orthogonal weights: the normalised variance falls as q* → 0; Gaussian weights keep it near L
     assert iso["orthogonal q*=0.0625"]["normalized_variance"] < 0.1 * iso["orthogonal q*=0.5"]["normalized_variance"]
     assert iso["gaussian q*=0.0625"]["normalized_variance"] > 3
+
+
+def test_nngp_digits_fast(tmp_path):
+    import pytest
+    pytest.importorskip("sklearn")  # the "data" extra (in the test extra, so CI runs it)
+    out, res, note = _run("nngp_digits", tmp_path)
+    for fig in ("nngp_phase.png", "width_convergence.png", "uncertainty.png"):
+        assert (out / fig).stat().st_size > 10_000
+    # NNGP classification by regression works on 100 digits at every grid point
+    assert res["phase"]["best"]["accuracy"] > 0.85
+    # σb = 0: the order–chaos line of tanh is σw² = 1 exactly
+    assert res["phase"]["critical_sigma_w2"][0] == 1.0
+    # (2) the trained networks approach the NTK prediction as the width grows: the relative
+    # difference falls with width (O(width^-1/2); 30 digits, 2 networks per width)
+    d = [r["rel_rms_diff"] for r in res["width"]["rows"]]
+    assert d[0] > d[1] > d[2] and -0.8 < res["width"]["loglog_slope"] < -0.3
+    # (3) the predictive variance is positively correlated with the squared error
+    assert res["uncertainty"]["spearman_variance_sq_error"] > 0.2

@@ -1,11 +1,10 @@
-"""``rmtsym signal | nngp``: deep random networks (``jacobian`` is in :mod:`rmtsym.cli.jacobian`).
+"""``rmtsym signal``: mean-field signal propagation (``jacobian`` is in :mod:`rmtsym.cli.jacobian`,
+``nngp`` and ``gp`` in :mod:`rmtsym.cli.kernels`, ``fluctuations`` in :mod:`rmtsym.cli.fluctuations`).
 
-Argument parsing and output only; the mathematics is in
-:mod:`rmtsym.networks.signal_propagation` and :mod:`~rmtsym.networks.nngp`.
+Argument parsing and output only; the mathematics is in :mod:`rmtsym.networks.signal_propagation`.
 """
 from __future__ import annotations
 
-import math
 
 from ..errors import RmtsymError
 from . import add_json_flag
@@ -46,17 +45,6 @@ def register(subparsers) -> None:
     add_json_flag(p)
     p.set_defaults(handler=handle_signal)
 
-    p = subparsers.add_parser("nngp", help="NNGP kernel recursion (Lee et al. 2018)",
-                              description="Kernel K^L(x, x') of the infinitely wide random network.")
-    p.add_argument("activation")
-    p.add_argument("--depth", type=int, required=True)
-    _sigmas(p)
-    g = p.add_mutually_exclusive_group(required=True)
-    g.add_argument("--inputs", help='input vectors "x1;x2;..." with comma-separated entries')
-    g.add_argument("--cos-angle", help="two unit inputs at this cosine")
-    add_json_flag(p)
-    p.set_defaults(handler=handle_nngp)
-
 
 def _text(d):
     return "\n".join(f"{k}: {v}" for k, v in d.items() if not k.startswith("_"))
@@ -70,31 +58,6 @@ def handle_signal(args) -> dict:
     out = r.as_json(args.digits)
     if args.critical:
         out["critical_sigma_w"] = _num(critical_sigma_w(args.activation, args.sigma_b, dps=10), 10)
-    if not args.json:
-        out["_text"] = _text(out)
-    return out
-
-
-def handle_nngp(args) -> dict:
-    import mpmath
-    import numpy as np
-
-    from ..networks.nngp import nngp_kernel, parse_inputs
-    if args.inputs is not None:
-        X = parse_inputs(args.inputs)
-    else:
-        try:
-            c = float(mpmath.mpf(args.cos_angle))
-        except (TypeError, ValueError):
-            raise RmtsymError(f"--cos-angle must be a number, got {args.cos_angle!r}") from None
-        if not -1 <= c <= 1:
-            raise RmtsymError("--cos-angle must lie in [-1, 1]")
-        X = np.array([[1.0, 0.0], [c, math.sqrt(1 - c * c)]]) * math.sqrt(2)  # |x|²/d = 1
-    K = nngp_kernel(args.activation, X, args.depth, args.sigma_w, args.sigma_b)
-    out = {"activation": args.activation, "depth": args.depth, "method": K.method,
-           "kernel": [[float(v) for v in row] for row in K.final],
-           "correlation": [[float(v) for v in row] for row in K.correlation()],
-           "quadrature_error": K.error}
     if not args.json:
         out["_text"] = _text(out)
     return out

@@ -97,6 +97,8 @@ def _scale(value, name: str, positive: bool) -> str:
 
     if isinstance(value, bool):
         raise ParameterError(f"{name} must be a number, got {value!r}")
+    if type(value).__name__ in ("float64", "float32", "float16", "int64", "int32"):
+        value = value.item()  # a numpy scalar: its Python value
     try:
         v = mpmath.mpf(value.strip() if isinstance(value, str) else value)
     except (TypeError, ValueError):
@@ -109,8 +111,8 @@ def _scale(value, name: str, positive: bool) -> str:
         raise ParameterError(f"{name} must be non-negative, got {value}")
     if isinstance(value, str):
         return value.strip()
-    if isinstance(value, float) or type(value).__name__ in ("float64", "float32", "float16"):
-        return repr(float(value))  # the shortest decimal that reads back to the same double
+    if isinstance(value, float):
+        return repr(value)  # the shortest decimal that reads back to the same double
     return str(value)
 
 

@@ -1,25 +1,22 @@
-"""NNGP kernels of deep random networks (Lee et al., ICLR 2018; Neal 1994; theory.md §5.5).
+"""NNGP kernels of deep random networks (Lee et al., ICLR 2018, arXiv:1711.00165; Neal 1994).
 
-K⁰(x, x′) = σb² + σw² x·x′/d_in
-Kˡ(x, x′) = σb² + σw² E_{(u,v) ~ N(0, K^{l−1} restricted to {x, x′})}[ φ(u) φ(v) ]
+The interface kept from the first version of the calculator; the engine is
+:mod:`rmtsym.networks.kernels` (closed forms, the separable quadrature for any activation,
+NTK, GP inference, spectra). Here
 
-Closed forms: ReLU, the arc-cosine kernel of degree 1 (Cho & Saul 2009),
-E[φ(u)φ(v)] = √(K_xx K_x′x′)(sin θ + (π − θ) cos θ)/(2π), θ = arccos(K_xx′/√(K_xx K_x′x′));
-erf (Williams 1997), (2/π) arcsin(2K_xx′/√((1 + 2K_xx)(1 + 2K_x′x′))); the identity.
-Other activations: the diagonal by mpmath quadrature (:meth:`GaussianIntegrals.second_moment`),
-the off-diagonal by double-precision 2-D panel quadrature with an error estimate.
+    K⁰(x, x′) = σb² + σw² x·x′/d_in
+    Kˡ(x, x′) = σb² + σw² E_{(u,v) ~ N(0, K^{l−1} restricted to {x, x′})}[ φ(u) φ(v) ],
+
+i.e. the network Dense → (φ → Dense) × L of neural-tangents' ``stax`` with one σw, σb.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import List
 
-import mpmath
 import numpy as np
 
-from ..errors import ParameterError, RmtsymError
-from .integrals import integrals_for, to_mpf
+from ..errors import ParameterError
 
 __all__ = ["nngp_kernel", "NNGPKernel", "parse_inputs", "empirical_kernel"]
 
@@ -43,6 +40,7 @@ class NNGPKernel:
 
 def parse_inputs(text: str) -> np.ndarray:
     """Parse ``"1,0;0.6,0.8"`` (rows separated by ';', entries by ',') into an array."""
+    import mpmath
     rows = [r for r in str(text).split(";") if r.strip()]
     if not rows:
         raise ParameterError("--inputs needs at least one input vector")
@@ -60,7 +58,8 @@ def parse_inputs(text: str) -> np.ndarray:
     return X
 
 
-def nngp_kernel(activation, inputs, depth: int, sigma_w=1, sigma_b=0, dps: int = 15) -> NNGPKernel:
+def nngp_kernel(activation, inputs, depth: int, sigma_w=1, sigma_b=0, dps: int = 15,
+                method: str = "auto", params=None) -> NNGPKernel:
     r"""Kernel recursion of the NNGP for a Gram of inputs (Lee et al. 2018, eq. 4).
 
     Parameters
@@ -71,58 +70,43 @@ def nngp_kernel(activation, inputs, depth: int, sigma_w=1, sigma_b=0, dps: int =
     depth : int
         Number of hidden layers L ≥ 0 (K^L is returned last).
     sigma_w, sigma_b : numbers
+    method : "auto" (closed forms where they exist) or "quadrature"
+    dps : int
+        Kept for compatibility; the engine works in float64 with an error bound.
 
     Returns
     -------
     NNGPKernel
-        ``kernels[l]`` is K^l (l = 0..L), float64; ``error`` an estimate of the absolute
-        quadrature error (0 for the closed forms).
+        ``kernels[l]`` is K^l (l = 0..L), float64; ``method`` the method; ``error`` an
+        absolute error bound of the two-point expectations (0 for closed forms).
     """
+    from .kernels.recursion import kernel_matrices
+    from .model import Network
     X = np.asarray(inputs, dtype=float)
     if X.ndim != 2 or X.shape[0] < 1:
         raise ParameterError("inputs must be a 2-D array (one input per row)")
     if isinstance(depth, bool) or int(depth) != depth or depth < 0 or depth > 1000:
         raise ParameterError(f"depth must be a whole number between 0 and 1000, got {depth}")
-    I = integrals_for(activation)
-    sw2 = float(to_mpf(sigma_w, "sigma_w", positive=True)) ** 2
-    sb2 = float(to_mpf(sigma_b, "sigma_b", nonnegative=True)) ** 2
-    K = sb2 + sw2 * X @ X.T / X.shape[1]
-    kernels = [K]
-    err = 0.0
-    n = X.shape[0]
-    for _ in range(depth):
-        new = np.empty_like(K)
-        for i in range(n):
-            for j in range(i, n):
-                if I.kind != "general":
-                    v = float(I.pair(K[i, i], K[j, j], K[i, j]))
-                elif i == j:
-                    with mpmath.workdps(max(dps, 15)):
-                        v = float(I.second_moment(K[i, i]))
-                else:
-                    v, e = I.pair_numeric(K[i, i], K[j, j], K[i, j])
-                    err = max(err, sw2 * e)
-                new[i, j] = new[j, i] = sb2 + sw2 * v
-        if not np.all(np.isfinite(new)):
-            raise RmtsymError("the kernel overflowed (σw too large for this depth)")
-        K = new
-        kernels.append(K)
-    method = {"relu": "closed form (arc-cosine)", "erf": "closed form (Williams arcsin)",
-              "linear": "closed form (linear)"}.get(I.kind, "quadrature")
-    return NNGPKernel(kernels, method, err)
+    depth = int(depth)
+    # numpy scalars as plain floats (their repr is not a decimal number)
+    sigma_w = float(sigma_w) if isinstance(sigma_w, np.floating) else sigma_w
+    sigma_b = float(sigma_b) if isinstance(sigma_b, np.floating) else sigma_b
+    if depth == 0:
+        net = Network.build("x", 1, sigma_w=sigma_w, sigma_b=sigma_b, readout=True)
+        K = net.layers[0].sw ** 2 * X @ X.T / X.shape[1] + net.layers[0].sb ** 2
+        return NNGPKernel([K], "closed form (linear)", 0.0)
+    net = Network.build(activation, depth, sigma_w=sigma_w, sigma_b=sigma_b, params=params, readout=True)
+    r = kernel_matrices(net, X, ntk=False, keep_layers=True, method=method)
+    m = r.methods[0] if len(set(r.methods)) == 1 else "; ".join(r.methods)
+    return NNGPKernel(r.layers, m, r.error)
 
 
 def empirical_kernel(activation, inputs, depth: int, width: int, sigma_w=1, sigma_b=0,
                      seed: int = 0) -> np.ndarray:
     """Monte Carlo: K^L of one random network of the given width (mean over its units)."""
-    I = integrals_for(activation)
-    f = I._np(False)
-    rng = np.random.default_rng(seed)
-    X = np.asarray(inputs, dtype=float)
-    sw, sb = float(sigma_w), float(sigma_b)
-    h = (sw * rng.standard_normal((width, X.shape[1])) / math.sqrt(X.shape[1])) @ X.T
-    h = h + sb * rng.standard_normal((width, 1))
-    for _ in range(depth):
-        W = sw * rng.standard_normal((width, width)) / math.sqrt(width)
-        h = W @ f(h) + sb * rng.standard_normal((width, 1))
-    return h.T @ h / width
+    from .kernels.empirical import sampled_kernels
+    from .model import Network
+    net = Network.build(activation, max(int(depth), 1), sigma_w=sigma_w, sigma_b=sigma_b, readout=True)
+    if int(depth) == 0:
+        net = Network(net.layers[-1:])
+    return sampled_kernels(net, inputs, width, seed=seed, ntk=False).nngp
