@@ -209,6 +209,9 @@ def test_rectangular_orthogonal_and_iid_exact_moments_vs_simulation():
         # the atom at 0: rank ≤ 150 of 200 output dimensions
         assert law.atoms()[0][1] == pytest.approx(0.25, abs=1e-12)
         assert v.kolmogorov < 6 / 150 + 0.01
+        # tanh′² fills an interval: one support interval, not the gaps between the clusters
+        # of the discretised D² law's tiny values (λ < 1e-5 here)
+        assert len(law.support()) == 1 and abs(law.mass_error) < 1e-3
 
 
 # --------------------------------------------------------------------------- simulation

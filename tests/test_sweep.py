@@ -109,10 +109,13 @@ def test_grid_names_map_to_options_positionals_and_flags():
     plan = plan_sweep("jacobian", ["--layers", "2"], ["activation=tanh,relu", "sigma_w=1,2",
                                                        "orthogonal=true,false"])
     assert len(plan.points) == 8
-    assert plan.argvs[0] == ["jacobian", "tanh", "--layers", "2", "--sigma-w=1", "--orthogonal", "--json"]
-    assert plan.argvs[1] == ["jacobian", "tanh", "--layers", "2", "--sigma-w=1", "--json"]
-    assert plan.calls[0] == "rmtsym jacobian tanh --layers 2 --sigma-w=1 --orthogonal --json"
-    assert plan.seeds is None and plan.front == ["activation", "sigma_w", "orthogonal"]
+    # jacobian takes --seed (for --simulate): every point gets its own spawned seed
+    seed0 = f"--seed={plan.seeds[0]}"
+    assert plan.argvs[0] == ["jacobian", "tanh", "--layers", "2", "--sigma-w=1", "--orthogonal", seed0, "--json"]
+    assert plan.argvs[1][:5] == ["jacobian", "tanh", "--layers", "2", "--sigma-w=1"]
+    assert plan.argvs[1][5].startswith("--seed=") and plan.argvs[1][6] == "--json"
+    assert plan.calls[0] == f"rmtsym jacobian tanh --layers 2 --sigma-w=1 --orthogonal {seed0} --json"
+    assert len(set(plan.seeds)) == 8 and plan.front == ["activation", "sigma_w", "orthogonal", "seed"]
 
 
 @pytest.mark.parametrize("command, args, grid, words", [

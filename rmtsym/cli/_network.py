@@ -24,7 +24,7 @@ def add_network_arguments(p, depth_flag: str = "--layers", widths: bool = True,
                           input_mean_square: bool = True) -> None:
     """Add the network options above to an argparse parser."""
     p.add_argument("activation", help='formula in x or a shortcut; one per layer separated by ";"')
-    p.add_argument(depth_flag, dest="depth", required=True, help="number of layers L")
+    p.add_argument(depth_flag, dest="depth", type=int, required=True, help="number of layers L")
     p.add_argument("--sigma-w", default="1", help="weight scale σw (one value, or one per layer: 1.5,1.2,...)")
     p.add_argument("--sigma-b", default="0", help="bias scale σb (one value, or one per layer)")
     p.add_argument("--weights", default="gaussian",

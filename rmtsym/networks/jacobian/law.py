@@ -157,7 +157,8 @@ class JacobianLaw:
         """[(a, b), ...]: the intervals carrying the continuous part (atoms excluded)."""
         if self._edges is None:
             b = self._solver.upper_edge()
-            self._intervals = find_intervals(self._integrand, b, self._kappa, self.PANELS)
+            connected = all(law.connected or law.values.size == 1 for law in self._laws)
+            self._intervals = find_intervals(self._integrand, b, self._kappa, self.PANELS, connected)
             self._edges = [(iv.lo, iv.hi) for iv in self._intervals]
         return list(self._edges)
 

@@ -84,6 +84,9 @@ class D2Law:
     values: np.ndarray
     weights: np.ndarray
     atoms: bool  # True when the values are the exact atoms of D² (finitely many values)
+    #: True when the law being discretised has connected support: φ′ continuous on R (no
+    #: kinks), so D² = φ′(√q Z)² fills an interval; gaps between the nodes are then artefacts
+    connected: bool = False
 
     @property
     def mu1(self) -> float:
@@ -127,7 +130,7 @@ def d2_law(activation, q: float, nodes: int = 32) -> D2Law:
     if np.allclose(d, d[::-1], rtol=0, atol=1e-15 * d.max()):
         half = t >= 0  # nodes are symmetric about 0: fold the even integrand
         d, wt = d[half], np.where(t[half] == 0, 1.0, 2.0) * wt[half]
-    return D2Law(d, wt / wt.sum(), False)
+    return D2Law(d, wt / wt.sum(), False, connected=not I.kinks)
 
 
 def _compress(values, weights) -> D2Law:

@@ -15,7 +15,7 @@ on every panel, the Legendre interpolant of the integrand through its nodes, int
 the CDF at any point then costs no new solve and has the accuracy of the rule.
 
 The intervals are found by scanning λρ(λ) on a grid (logarithmic from 10^{-14} b, and linear) and
-bisecting each place where it crosses 10^{-9} of its maximum: the upper edge b comes from the
+locating (by 32-section) each place where it crosses 10^{-9} of its maximum: the upper edge b comes from the
 real branch of the subordination equation, lower edges a > 0 and inner gaps (products of
 orthogonal layers whose D² is bounded below, or layers with different ranks) from the scan.
 """
@@ -40,7 +40,7 @@ class Interval:
     GEOMETRIC_RATIO = 0.25
     GEOMETRIC_LEVELS = 16
 
-    def __init__(self, lo: float, hi: float, kind: str, kappa: int, panels: int):
+    def __init__(self, lo: float, hi: float, kind: str, kappa: int, panels: int, breaks=()):
         self.lo, self.hi, self.kind, self.kappa, self.panels = float(lo), float(hi), kind, kappa, panels
         # panels graded towards s = 1 (square-root edge at hi) and, geometrically, towards s = 0:
         # the density at lo may be singular with an exponent that no power of s makes smooth
@@ -49,6 +49,8 @@ class Interval:
         base = 1 - (1 - np.linspace(0.0, 1.0, panels + 1)) ** 3
         geo = base[1] * self.GEOMETRIC_RATIO ** np.arange(self.GEOMETRIC_LEVELS, 0, -1)
         self.edges = np.concatenate([[0.0], geo, base[1:]])
+        if len(breaks):  # known jumps of the integrand (closed gaps) become panel ends
+            self.edges = np.unique(np.concatenate([self.edges, self.s_of(np.asarray(breaks, float))]))
         self.panels = self.edges.size - 1
         self.table = None
 
@@ -115,10 +117,14 @@ class Interval:
         return float(np.sum(w * g * np.exp(k * ll)))
 
 
-def find_intervals(lam_rho: Callable, b: float, kappa: int, panels: int) -> List[Interval]:
+def find_intervals(lam_rho: Callable, b: float, kappa: int, panels: int,
+                   connected: bool = False) -> List[Interval]:
     """The support intervals of a density with upper edge ``b`` (module docstring).
 
-    ``lam_rho(log λ)`` returns π λ ρ(λ) at the points (an array of logs).
+    ``lam_rho(log λ)`` returns π λ ρ(λ) at the points (an array of logs). ``connected``: the
+    exact law has one interval above its lower edge (every D² law fills an interval), so
+    gaps the scan finds between the lowest and highest on-points are those of the discretised
+    D² laws (clusters of far-apart nodes where D² is tiny) and are closed.
     """
     grid = np.unique(np.concatenate([np.log(b) + np.linspace(-14, 0, 281)[:-1] * math.log(10),
                                      np.log(b * np.linspace(0.002, 0.998, 250))]))
@@ -126,20 +132,18 @@ def find_intervals(lam_rho: Callable, b: float, kappa: int, panels: int) -> List
     thr = THRESHOLD * max(float(np.max(vals)), 1e-300)
     on = vals > thr
 
-    def refine(l_off, l_on):
-        for _ in range(45):
-            mid = 0.5 * (l_off + l_on)
-            if lam_rho(np.array([mid]))[0] > thr:
-                l_on = mid
-            else:
-                l_off = mid
-            if abs(l_on - l_off) < 1e-13:
-                break
+    def refine(l_off, l_on, tol=1e-13):
+        """The crossing between an off-point and an on-point, by 32-section (one vectorised
+        solve of 31 points shrinks the bracket 32-fold) to ``tol`` in log λ."""
+        while abs(l_on - l_off) >= tol:
+            pts = l_off + (l_on - l_off) * np.arange(1, 32) / 32.0
+            ons = lam_rho(pts) > thr
+            k = int(np.argmax(ons)) if ons.any() else 31  # the first on-point from l_off
+            l_off, l_on = (l_off if k == 0 else pts[k - 1]), (pts[k] if k < 31 else l_on)
         return l_on
 
-    out = []
-    i = 0
-    n = grid.size
+    runs = []  # (first, last) indices of the runs of on-points
+    i, n = 0, grid.size
     while i < n:
         if not on[i]:
             i += 1
@@ -147,10 +151,22 @@ def find_intervals(lam_rho: Callable, b: float, kappa: int, panels: int) -> List
         j = i
         while j + 1 < n and on[j + 1]:
             j += 1
+        runs.append((i, j))
+        i = j + 1
+    if not runs:
+        return [Interval(0.0, b, "hard", kappa, panels)]
+    breaks = []
+    if connected and len(runs) > 1:
+        # the gaps between the runs are closed; their ends (to 1e-6 in log λ) become panel
+        # ends, so that the rule integrates the discretised law's jumps exactly
+        for (_, j), (i2, _) in zip(runs[:-1], runs[1:]):
+            breaks += [math.exp(refine(grid[j + 1], grid[j], 1e-6)),
+                       math.exp(refine(grid[i2 - 1], grid[i2], 1e-6))]
+        runs = [(runs[0][0], runs[-1][1])]
+    out = []
+    for i, j in runs:
         lo = 0.0 if i == 0 else math.exp(refine(grid[i - 1], grid[i]))
         hi = b if j == n - 1 else math.exp(refine(grid[j + 1], grid[j]))
         out.append((lo, hi))
-        i = j + 1
-    if not out:
-        out = [(0.0, b)]
-    return [Interval(lo, hi, "hard" if lo == 0.0 else "soft", kappa, panels) for lo, hi in out]
+    return [Interval(lo, hi, "hard" if lo == 0.0 else "soft", kappa, panels,
+                     [x for x in breaks if lo < x < hi]) for lo, hi in out]
