@@ -53,7 +53,7 @@ def _check_plot_path(path):
 def handle(args) -> dict:
     from ..applications.generalization.curve import generalization
     from ..numbers import check_dps
-    from .moments import _activation, _parse_params
+    from ._activation import activation_from_args
 
     if not isinstance(args.activation, str) or not args.activation.strip():
         raise ActivationError("the activation formula is empty")
@@ -79,8 +79,7 @@ def handle(args) -> dict:
         raise ParameterError("--d is the dimension of the simulation; add --simulate")
     if args.plot:
         _check_plot_path(args.plot)
-    names, values = _parse_params(args.params)
-    act = _activation(args.activation, names, values)
+    act = activation_from_args(args)
     curve = generalization(act, psi1, psi2, ridge, signal=signal[0], noise=noise[0],
                            nonlinear=nonlinear[0], dps=dps, simulate=simulate)
     out = curve.as_json(dps)
