@@ -28,8 +28,10 @@ def handle(args) -> dict:
 
 def _method(p, key):
     if p[f"{key}_closed_form"]:
-        return "closed form" + ("" if p[f"{key}_expr"] is None or p[key] is None else
-                                f": {p[f'{key}_expr']}")
+        expr = p[f"{key}_expr"]
+        if expr is None or p[key] is None or expr == p[key] or len(expr) > 90:
+            return "closed form" + (" (in --json)" if expr and len(expr) > 90 and p[key] is not None else "")
+        return f"closed form: {expr}"
     digits = p.get(f"{key}_digits")
     return f"{p[f'{key}_method']}" + (f", {digits} certified digits" if digits else "")
 
@@ -37,13 +39,16 @@ def _method(p, key):
 def summary(p: dict) -> str:
     """The human summary of ``rmtsym moments``."""
     sw, sx = p["sigma_w"], p["sigma_x"]
-    head = f"Gaussian moments of f(x) = {p['expr']} at sigma = sigma_w*sigma_x"
+    name = p["expr"] if len(p["expr"]) <= 60 else p["activation"]
+    head = f"Gaussian moments of f(x) = {name} at sigma = sigma_w*sigma_x"
     head += f" (sigma_w = {sw}, sigma_x = {sx})" if (sw, sx) != ("1", "1") else " = 1"
     lines = [head]
     items = []
     for key, label in (("mean", "mean  E f(sZ)"), ("eta", "eta   Var f(sZ)"),
                        ("zeta", "zeta  (E[Z f(sZ)])^2")):
         value = p[key] if p[key] is not None else p[f"{key}_expr"]
+        if p[key] is None and value is not None and len(value) > 200:
+            value = value[:200] + " ... (in --json)"
         items.append((label, value, _method(p, key)))
     lines += rows(items)
     if p["params"]:
