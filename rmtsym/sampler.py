@@ -138,6 +138,22 @@ def sample_sizes(phi, psi, n0) -> Tuple[int, int, int]:
     return n0, n1, m
 
 
+def check_sample_memory(n0: int, n1: int, m: int, seeds: int = 1, dtype=np.float64) -> None:
+    """Refuse, before allocating, sizes whose arrays (W, X, Y, the Gram matrix and the
+    eigenvalues of every seed) need more than half of the available memory, or whose
+    work would take hours (:func:`rmtsym.resources.check_work`)."""
+    from .resources import LOOP_OVERHEAD, check_memory, check_work
+
+    item = np.dtype(dtype).itemsize
+    side = min(n1, m)
+    need = item * (float(n1) * n0 + float(n0) * m + float(n1) * m + float(side) * side + float(seeds) * n1)
+    what = f"a simulation with n0 = {n0}, n1 = {n1}, m = {m} and {seeds} seed(s)"
+    check_memory(need, what)
+    # per seed: the product WX, the Gram matrix and its eigenvalues
+    check_work(float(seeds) * (2.0 * n1 * n0 * m + 2.0 * side * side * max(n1, m) + 10.0 * side ** 3
+                               + LOOP_OVERHEAD), what)
+
+
 # ---------------------------------------------------------------------------
 # activation handling
 # ---------------------------------------------------------------------------
@@ -692,6 +708,7 @@ def sample_eigenvalues(activation, phi, psi, n0, seeds=1, seed=0, sigma_w=1, sig
     res, n0, n1, m, sigma_w, sigma_x, entries, dtype, mu0 = _prepare(
         activation, phi, psi, n0, sigma_w, sigma_x, entries, center, dtype)
     seeds = _check_positive_int(seeds, "seeds")
+    check_sample_memory(n0, n1, m, seeds, dtype)
     method = _resolve_method(_check_method(method), entries, keep_data=False)
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ParameterError(f"seed must be a non-negative whole number, got {seed!r}")
@@ -741,6 +758,7 @@ def sample_features(activation, phi, psi, n0, seed=0, sigma_w=1, sigma_x=1, entr
     """
     res, n0, n1, m, sigma_w, sigma_x, entries, dtype, mu0 = _prepare(
         activation, phi, psi, n0, sigma_w, sigma_x, entries, center, dtype)
+    check_sample_memory(n0, n1, m, 1, dtype)
     if rng is None:
         if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
             raise ParameterError(f"seed must be a non-negative whole number, got {seed!r}")
@@ -775,4 +793,4 @@ def sample_matrix(activation, phi, psi, n0, seed=0, sigma_w=1, sigma_x=1, entrie
 
 __all__ = ["ENTRIES", "SampleResult", "sample_eigenvalues", "sample_features", "sample_matrix",
            "sample_gram_eigenvalues", "sample_sizes", "bartlett_factor", "METHODS", "sample_layers", "LayerSample", "random_entries", "apply_layer",
-           "resolve_activation", "centring_constant"]
+           "resolve_activation", "centring_constant", "check_sample_memory"]

@@ -427,6 +427,9 @@ def simulate_train_loss(activation, phi, psi, gammas, n0: int, seeds: int = 4, s
         _check_gamma(g)
     if seeds < 1 or n0 < 2:
         raise ParameterError("simulation needs n0 >= 2 and at least one seed")
+    from ..sampler import check_sample_memory, sample_sizes
+
+    check_sample_memory(*sample_sizes(phi, psi, n0), seeds=seeds)  # before the first draw
     if method not in ("trace", "ridge"):
         raise ParameterError(f"method must be 'trace' or 'ridge', got {method!r}")
     per_seed = []

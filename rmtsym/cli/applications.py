@@ -8,7 +8,7 @@ from . import add_json_flag, add_precision_flag, add_sigma_flags, parse_number_l
 from ..errors import ParameterError
 from ..numbers import check_dps, decimal_string
 from ._activation import activation_from_args, add_params_flag
-from ._format import join, rows, short, table
+from ._format import rows, short, table
 
 #: where ``rmtsym --help`` lists these commands (see :mod:`rmtsym.cli`)
 SECTION = "single layer"
@@ -67,7 +67,7 @@ def _memorization(args):
 def _memorization_text(args, out) -> str:
     lines = [f"Training loss of ridge regression on random features f = {args.activation} with random targets "
              f"(phi = n0/m = {args.phi}, psi = n0/n1 = {args.psi})",
-             f"  E_train = 1 - phi/psi - (phi/psi) gamma^2 G'(-gamma)   (Pennington & Worah 2017)"]
+             "  E_train = 1 - phi/psi - (phi/psi) gamma^2 G'(-gamma)   (Pennington & Worah 2017)"]
     head = ["gamma", "E_train"]
     body = [[g, short(v, 12)] for g, v in zip(out["gamma"], out["train_loss"])]
     if "simulated" in out:

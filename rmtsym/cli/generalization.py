@@ -8,8 +8,6 @@ over the n samples.  Argument parsing and output only; the mathematics is in
 """
 from __future__ import annotations
 
-import os
-
 from . import add_json_flag, add_precision_flag, parse_int, parse_number_list
 from ..errors import ActivationError, ParameterError
 
@@ -41,13 +39,9 @@ def _axis(text, name):
 
 
 def _check_plot_path(path):
-    from ..export.plots import _format_of, _matplotlib
+    from ..export.plots import check_figure_path
 
-    _format_of(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise ParameterError(f"the folder of the figure file does not exist: {os.path.dirname(path)!r}")
-    _matplotlib()
+    check_figure_path(path)
 
 
 def handle(args) -> dict:

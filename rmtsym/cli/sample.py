@@ -9,7 +9,7 @@ from __future__ import annotations
 from . import add_json_flag, add_sigma_flags, parse_int, parse_number_list
 from ..errors import ParameterError
 from ._activation import activation_from_args, add_params_flag
-from ._format import join, rows, short
+from ._format import rows, short
 
 #: where ``rmtsym --help`` lists these commands (see :mod:`rmtsym.cli`)
 SECTION = "single layer"
@@ -57,11 +57,16 @@ def _floats(values):
 
 
 def handle_sample(args) -> dict:
-    from ..sampler import sample_eigenvalues
+    from ..sampler import sample_eigenvalues, sample_sizes
     from ..validation import moments, moments_se
 
+    seeds = parse_int(args.seeds, "--seeds", 1)
+    n1 = sample_sizes(args.phi, args.psi, _n0(args.n0))[1]
+    if seeds * n1 > MAX_PRINTED:  # refused before sampling, not after
+        raise ParameterError(f"{seeds * n1} eigenvalues are too many to print (at most {MAX_PRINTED}); "
+                             f"use fewer seeds or a smaller n0")
     res = sample_eigenvalues(activation_from_args(args), args.phi, args.psi, _n0(args.n0),
-                             seeds=parse_int(args.seeds, "--seeds", 1), seed=parse_int(args.seed, "--seed", 0),
+                             seeds=seeds, seed=parse_int(args.seed, "--seed", 0),
                              sigma_w=args.sigma_w, sigma_x=args.sigma_x, entries=args.entries,
                              center=not args.no_center, progress=True if args.progress else None,
                              method=args.method)
@@ -159,10 +164,9 @@ def handle_validate(args) -> dict:
         if len(set(sizes)) < 2 or min(sizes) < 1:
             raise ParameterError("--extrapolate needs at least two different sizes n0 >= 1")
     if args.plot:
-        from ..export.plots import _format_of, _matplotlib
+        from ..export.plots import check_figure_path
 
-        _format_of(args.plot)  # a bad extension or a missing matplotlib fails before sampling
-        _matplotlib()
+        check_figure_path(args.plot)  # a bad extension or folder, or no matplotlib: before sampling
     act = activation_from_args(args)
     rep = validate(act, args.phi, args.psi, _n0(args.n0),
                    seeds=parse_int(args.seeds, "--seeds", 1), seed=parse_int(args.seed, "--seed", 0),

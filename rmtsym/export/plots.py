@@ -43,6 +43,19 @@ def _format_of(path: str) -> str:
     return ext
 
 
+def check_figure_path(path: str) -> str:
+    """Refuse, before any work, a figure path with an unknown extension, a folder that does
+    not exist (nothing is created) or that is itself a folder, or a missing matplotlib."""
+    _format_of(path)
+    folder = os.path.dirname(os.path.abspath(str(path)))
+    if not os.path.isdir(folder):
+        raise ParameterError(f"the folder of the figure file does not exist: {folder}")
+    if os.path.isdir(str(path)):
+        raise ParameterError(f"the figure path {str(path)!r} is a folder; give a file name")
+    _matplotlib()
+    return str(path)
+
+
 def _fmt(v) -> str:
     v = float(v)
     if v > 0 and abs(v - round(v)) > 1e-12 and abs(1 / v - round(1 / v)) < 1e-9:
