@@ -534,7 +534,7 @@ class PenningtonWorahLaw(SpectralLaw):
     """The Pennington–Worah law of the spectrum of M = YYᵀ/m, Y = f(WX).
 
     Its Stieltjes transform solves the quartic (Pennington & Worah, NeurIPS 2017;
-    theory.md §1.4)::
+    docs/theory.md §1.4)::
 
         φ²z²ζ(η−ζ)G⁴ − φzζ[ψz + 2(η−ζ)(φ−ψ)]G³ − [ψz(ηφψ − 2φζ + ψζ) − ζ(η−ζ)(φ−ψ)²]G²
             + ψ[ψ²z + (ηψ − ζ)(φ−ψ)]G − ψ³ = 0,

@@ -87,7 +87,7 @@ def test_errors_are_one_line_exit_2(capsys, argv, word):
 
 
 def test_spectrum_from_activation(capsys):
-    """relu: η = (π − 1)/(2π), ζ = 1/4 exactly (theory.md §6); needs rmtsym.activation."""
+    """relu: η = (π − 1)/(2π), ζ = 1/4 exactly (docs/theory.md §6); needs rmtsym.activation."""
     pytest.importorskip("rmtsym.activation")
     code, out, err = run(capsys, "spectrum", "relu", "--phi", "2", "--psi", "0.5", "--json")
     assert code == 0, err

@@ -2,7 +2,7 @@
 
 Pennington & Worah (NeurIPS 2017, §6) single out activations with ζ = 0, i.e.
 E[Z f(σZ)] = 0 (f orthogonal to x in L²(Gauss)): such layers whiten the data spectrum
-(``theory.md`` §1.8). More generally the spectrum depends on f only through ζ/η (up to a
+(``docs/theory.md`` §1.8). More generally the spectrum depends on f only through ζ/η (up to a
 scale), so a designer that reaches a target ratio ζ/η ∈ [0, 1] — with f centred,
 E f(σZ) = 0, and normalised, η = Var f(σZ) = 1 — covers the whole PW family.
 

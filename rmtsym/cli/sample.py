@@ -2,7 +2,7 @@
 
 Argument parsing and output only; the simulation lives in :mod:`rmtsym.sampler`, the
 statistics in :mod:`rmtsym.validation`, the figure in :mod:`rmtsym.export.plots`
-(Pennington & Worah, NeurIPS 2017; conventions of theory.md §1.1).
+(Pennington & Worah, NeurIPS 2017; conventions of docs/theory.md §1.1).
 """
 from __future__ import annotations
 

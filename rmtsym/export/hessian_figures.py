@@ -201,6 +201,8 @@ def plot_minimizer_energies(phis, mean, se, curves: Sequence, path: Optional[str
                             dpi: int = 150):
     """Energies of minimizers (mean ± 2 se, and the single runs) against φ, with reference curves.
 
+    Parameters
+    ----------
     curves : sequence of (φ grid, values, label)
     runs : sequence of (φ, energies of the single runs)
     extra : sequence of (φ values, means, se, label)

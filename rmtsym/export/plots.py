@@ -7,7 +7,7 @@ canvas, so no global backend (pyplot state) is touched.
 The histogram shows the eigenvalues that do not sit on an atom, normalised by the
 *total* number of eigenvalues (atoms included): its area is then the empirical
 continuous mass, directly comparable with the law's density ρ(x) = −Im G(x + i0)/π,
-whose integral is 1 − (atom masses) (Pennington & Worah, NeurIPS 2017; theory.md §1.4).
+whose integral is 1 − (atom masses) (Pennington & Worah, NeurIPS 2017; docs/theory.md §1.4).
 Atoms are marked by a vertical line with the theoretical and empirical masses in the
 legend.
 """
