@@ -3,12 +3,12 @@
 
 Question. What are η = Var f(σZ) and ζ = (E[Z f(σZ)])² of the usual activations, in closed
 form (in σ = σ_w σ_x) where one exists and numerically with certified digits otherwise —
-and do they agree with the reference table of theory.md §6?
+and do they agree with the reference table of docs/theory.md §6?
 
 Method. :func:`rmtsym.gaussian.gaussian_moments` for each activation (closed forms by exact
 Gaussian integration; certified adaptive quadrature otherwise), the closed forms printed
 with :func:`rmtsym.typeset.latex`, the values at σ = 1 with 10 digits and compared with
-the 10-digit reference values of theory.md §6 (an independent 45-digit quadrature).
+the 10-digit reference values of docs/theory.md §6 (an independent 45-digit quadrature).
 Writes ``activation_table.tex`` (a complete document; the tests compile it), the bare
 ``tabular`` in ``table.tex``, and ``note.md``.
 
@@ -26,7 +26,7 @@ import _common  # noqa: E402
 
 NAME = "activation_table"
 
-#: (label in LaTeX, specification, reference η(1), ζ(1) from theory.md §6, in the fast run)
+#: (label in LaTeX, specification, reference η(1), ζ(1) from docs/theory.md §6, in the fast run)
 ACTIVATIONS = [
     (r"$x$", "x", 1.0, 1.0, True),
     (r"ReLU", "relu", 0.3408450569, 0.25, True),
@@ -105,13 +105,13 @@ def main(argv=None):
         fh.write(doc)
     results["max_abs_diff_to_reference"] = worst
     note = ["# η and ζ of common activations", "",
-            "η = Var f(σZ), ζ = (E[Z f(σZ)])² (Pennington & Worah 2017; theory.md §1.2), computed by "
+            "η = Var f(σZ), ζ = (E[Z f(σZ)])² (Pennington & Worah 2017; docs/theory.md §1.2), computed by "
             "`rmtsym.gaussian.gaussian_moments`: closed forms in σ = σw·σx where found, certified quadrature "
             "otherwise. The LaTeX table is `activation_table.tex` (complete document, compiled in the tests) "
             "and `table.tex` (the bare tabular).", ""]
     note += _common.md_table(["activation", "η method", "ζ method", "η(1)", "ζ(1)",
-                              "max abs diff. to theory.md §6"], rows)
-    note += ["", f"Largest difference to the 10-digit reference values of theory.md §6: {worst:.1e} "
+                              "max abs diff. to docs/theory.md §6"], rows)
+    note += ["", f"Largest difference to the 10-digit reference values of docs/theory.md §6: {worst:.1e} "
              "(the reference is rounded to 10 digits, so anything below 1e-10 is agreement)."]
     return _common.write_outputs(args, NAME, note, results)
 

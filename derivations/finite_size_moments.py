@@ -3,7 +3,7 @@
 
 Question. The limiting moments m_k of the Pennington–Worah law (NeurIPS 2017) are
 reached with O(1/n) corrections. The Gaussian-equivalent (GE) linear model
-Y_lin = √ζ·WX + √(η−ζ)·Z (Péché 2019; theory.md §2) has the same limit, and
+Y_lin = √ζ·WX + √(η−ζ)·Z (Péché 2019; docs/theory.md §2) has the same limit, and
 ``rmtsym.moments.wick`` gives its moments *exactly* at finite n0, n1, m (Wick pairings).
 Does that exact finite-size value predict the simulated moments of the real nonlinear
 matrix better than the n → ∞ value?
@@ -153,7 +153,7 @@ def summarize(per_seed, m1_exact, lim, fin):
 def ge_check(results, out, seeds=800):
     """Simulate the GE linear model itself at the smallest size, for every nonlinear f.
 
-    Y_lin = √ζ WX + √(η−ζ) Z (theory.md §2) with the activation's η, ζ; its moments must
+    Y_lin = √ζ WX + √(η−ζ) Z (docs/theory.md §2) with the activation's η, ζ; its moments must
     follow the exact Wick polynomial F_k (z = O(1)), which separates "the Wick
     polynomial is right" from "the GE model's 1/n terms are those of f(WX)".
     """

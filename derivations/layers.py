@@ -3,7 +3,7 @@
 
 Question. Pennington & Worah observe that for activations with ζ = 0 the data covariance
 spectrum is preserved through depth (Marchenko–Pastur in, Marchenko–Pastur out, with equal
-widths), while for other activations it spreads layer after layer (theory.md §1.8;
+widths), while for other activations it spreads layer after layer (docs/theory.md §1.8;
 Benigni & Péché 2021). Does the iterated layer map
 
     law(K_l) = MP_{m/n_l} ⊠ law(ζ_l K_{l−1}/κ_{l−1} + (η_l − ζ_l) I)
@@ -105,7 +105,7 @@ def main(argv=None):
     results["zeta0_max_abs_var_change_theory"] = preserved
     note = ["# The data Gram spectrum through layers: tanh vs a ζ = 0 activation", "",
             "Layer map law(K_l) = MP_{m/n_l} ⊠ law(ζ_l K_{l−1}/κ_{l−1} + (η_l − ζ_l) I) "
-            "(Pennington & Worah 2017 §6; theory.md §1.8), iterated from K_0 = XᵀX/n0 ~ MP_{1/φ}. "
+            "(Pennington & Worah 2017 §6; docs/theory.md §1.8), iterated from K_0 = XᵀX/n0 ~ MP_{1/φ}. "
             f"φ = {PHI}, equal widths n_l = n0 = {n0}, m = {m}, activations normalised to η = 1; "
             f"{nets} simulated network(s).", ""]
     note += _common.md_table(["activation", "layer", "m2 theory", "m2 simulation", "variance theory",

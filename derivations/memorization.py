@@ -2,7 +2,7 @@
 """Memorization loss against the ridge parameter for several ζ/η (Pennington & Worah 2017, §5).
 
 Question. PW compute the training loss of ridge regression of random targets on random
-features, E_train(γ) = 1 − φ/ψ − (φ/ψ)γ²G′(−γ) (theory.md §1.7), and observe that more
+features, E_train(γ) = 1 − φ/ψ − (φ/ψ)γ²G′(−γ) (docs/theory.md §1.7), and observe that more
 nonlinearity (larger η/ζ) memorizes better. Does the formula match the actual regression,
 and is the ordering in η/ζ as PW report?
 
@@ -12,7 +12,7 @@ memorization threshold). Theory: :func:`rmtsym.applications.memorization.train_l
 on a γ grid; simulation: :func:`~rmtsym.applications.memorization.simulate_train_loss` with
 features from :func:`rmtsym.sampler.sample_features` (exact per draw:
 (γ²/m) tr (YᵀY/m + γ)^{-2}), mean ± se over seeds. Regression check against the reference
-values of theory.md §1.7 (η = 1, γ = 0.01) at 30 digits with
+values of docs/theory.md §1.7 (η = 1, γ = 0.01) at 30 digits with
 :func:`~rmtsym.applications.memorization.train_loss`.
 
 Usage::
@@ -34,7 +34,7 @@ NAME = "memorization"
 PHI, PSI = 0.5, 0.5
 ACTIVATIONS = [("x (linear)", "x"), ("tanh", "tanh"), ("sin", "sin"), ("ReLU", "relu"),
                ("abs(x), ζ = 0", "Abs(x)")]
-#: theory.md §1.7, η = 1, φ = ψ = 0.5, γ = 0.01 (4 digits)
+#: docs/theory.md §1.7, η = 1, φ = ψ = 0.5, γ = 0.01 (4 digits)
 REFERENCE = {1.0: .5005, 0.9: .1142, 0.7: .0718, 0.5: .0593, 0.3: .0532, 0.1: .0504, 0.0: .0499}
 
 
@@ -93,7 +93,7 @@ def main(argv=None):
                     "ratio_curves": {str(g): v for g, v in obs.items()}, "ratios": ratios.tolist()})
     note = ["# Memorization loss against γ for several ζ/η", "",
             "Ridge regression of random N(0,1) targets on features Y = f(WX) (Pennington & Worah 2017 §5; "
-            "normalisation of theory.md §1.7): E_train(γ) = 1 − φ/ψ − (φ/ψ)γ²G′(−γ), G′ from the quartic. "
+            "normalisation of docs/theory.md §1.7): E_train(γ) = 1 − φ/ψ − (φ/ψ)γ²G′(−γ), G′ from the quartic. "
             f"Activations normalised to η = 1; φ = ψ = {PHI} (n1 = m). Simulation: n0 = {n0}, "
             f"{seeds} feature draws per activation, exact target average (γ²/m) tr (YᵀY/m + γ)^(-2).", ""]
     note += _common.md_table(["activation", "ζ/η", f"theory at γ = {g_sim[0]:g}", "simulation (mean ± se)",
@@ -101,10 +101,10 @@ def main(argv=None):
     worst = max(v["max_rel_diff"] for v in results["activations"].values())
     note += ["", f"Largest relative difference theory vs simulation: {100 * worst:.2f} % (largest at the "
              "smallest γ, where E_train is small); the simulated points lie above the curves, a finite-size "
-             "(O(1/n0)) bias, not noise — theory.md §1.7 reports agreement within about 0.6 % at n0 ≈ 800.", "",
+             "(O(1/n0)) bias, not noise — docs/theory.md §1.7 reports agreement within about 0.6 % at n0 ≈ 800.", "",
              "PW's observation — E_train decreases as η/ζ grows — holds on the whole ζ/η grid at "
              f"γ = 0.01, 0.1, 1: **{monotone}**.", "",
-             "Regression against the reference values of theory.md §1.7 (η = 1, φ = ψ = 0.5, γ = 0.01), "
+             "Regression against the reference values of docs/theory.md §1.7 (η = 1, φ = ψ = 0.5, γ = 0.01), "
              f"computed here at 30 digits: max abs difference {ref_max:.1e} (reference rounded to 4 digits).", ""]
     note += _common.md_table(["ζ", "reference", "rmtsym"], ref_rows)
     note += ["", "![E_train against γ](memorization_gamma.png)", "",

@@ -3,7 +3,7 @@
 
 Question. Does the limiting law of M = YYᵀ/m, Y = f(WX), computed from (η, ζ, φ, ψ) alone,
 match the eigenvalues of the actual random matrix, and does an activation with ζ = 0 give
-exactly the Marchenko–Pastur law (PW's observation, theory.md §1.5)?
+exactly the Marchenko–Pastur law (PW's observation, docs/theory.md §1.5)?
 
 Method. For tanh, ReLU, erf and |x| − √(2/π) (even, so ζ = 0) at φ = 1/2, ψ = 1:
 the law from :class:`rmtsym.law.PenningtonWorahLaw` (η, ζ from :mod:`rmtsym.gaussian`),
@@ -81,7 +81,7 @@ def main(argv=None):
     plot_spectra_grid(panels, path=fig)
     # tolerance: eigenvalues are rigid (fluctuations O(log n/n), not O(1/√n) as for iid
     # samples), so the Kolmogorov distance is dominated by the O(1/n) finite-size bias; the
-    # constant 5 allows for the larger corrections of kinked activations (theory.md §7.6)
+    # constant 5 allows for the larger corrections of kinked activations (docs/theory.md §7.6)
     tol = 5 / res.n1
     results["ks_tolerance"] = tol
     results["all_within_tolerance"] = all(e["ks"] < tol for e in results["activations"].values())

@@ -213,7 +213,7 @@ def shift(eq: SpectralEquation, b) -> SpectralEquation:
 
     G_{X+b}(z) = E 1/(z − b − X) = G_X(z − b), so Q_b(G, z) = Q(G, z − b). With
     :func:`scale` it gives every affine image, e.g. T#MP_{1/ψ} with T(λ) = ζλ + η − ζ
-    (theory.md §2).
+    (docs/theory.md §2).
 
     Parameters
     ----------
@@ -238,7 +238,7 @@ def mp_product(eq: SpectralEquation, c, reduce_result: bool = True) -> SpectralE
     matrix S = Σ^{1/2} X Xᵀ Σ^{1/2}/N, X p×N with iid unit-variance entries,
     c = p/N, and the law of Σ tending to H (Marchenko & Pastur 1967; Silverstein 1995,
     J. Multivariate Anal. 55, 331–339). Its Stieltjes transform s = −G solves the
-    Silverstein equation (theory.md §1.8, §2)
+    Silverstein equation (docs/theory.md §1.8, §2)
 
         s(z) = ∫ dH(τ) / ( τ (1 − c − c z s(z)) − z ).
 
@@ -253,9 +253,9 @@ def mp_product(eq: SpectralEquation, c, reduce_result: bool = True) -> SpectralE
     polynomial typically carries the spurious factor A = 1 − c + c z G itself (where the
     subordination point z/A is infinite); :func:`reduce` removes it.
 
-    Examples: the PW law is ``mp_product(T#MP_{1/ψ}, φ/ψ)`` (theory.md §2,
+    Examples: the PW law is ``mp_product(T#MP_{1/ψ}, φ/ψ)`` (docs/theory.md §2,
     :func:`rmtsym.pennington_worah.free_convolution_equation`); the data-Gram layer map
-    of theory.md §1.8 is law(K_l) = ``mp_product(shift(scale(law(K_{l−1}), ζ), η − ζ),
+    of docs/theory.md §1.8 is law(K_l) = ``mp_product(shift(scale(law(K_{l−1}), ζ), η − ζ),
     m/n_l)`` (K_l is m×m, so p = m and N = n_l). Each application roughly doubles the
     degree in G for a non-trivial input law.
 
@@ -292,7 +292,7 @@ def semicircle_sum(eq: SpectralEquation, variance, reduce_result: bool = True) -
         Q_out(G, z) = Q_H(G, z − v G),
 
     the elimination of the subordination variable w = z − v G. This is the Hessian
-    model of Pennington & Bahri (ICML 2017): MP_φ ⊞ SC(2ε) (theory.md §5.3).
+    model of Pennington & Bahri (ICML 2017): MP_φ ⊞ SC(2ε) (docs/theory.md §5.3).
 
     Parameters
     ----------

@@ -198,7 +198,8 @@ class SpectralLaw:
     def pdf(self, x):
         """Density of the continuous part, ρ(x) = −Im G(x + i0)/π (atoms excluded)."""
         arr = np.asarray(x, dtype=float)
-        out = self.solver.density_numpy(arr)
+        out = np.asarray(self.solver.density_numpy(arr), dtype=float)
+        out = np.where(np.isnan(arr), np.nan, out)  # nan in, nan out (like scipy.stats)
         return float(out) if _is_scalar(x) else out
 
     def cdf(self, x):
@@ -216,6 +217,7 @@ class SpectralLaw:
                 theta = 2 * np.arcsin(np.sqrt(np.clip((flat[inside] - a) / (b - a), 0, 1)))
                 out[inside] += np.clip(F(theta), 0.0, mass)
         out = np.clip(out, 0.0, 1.0)
+        out[np.isnan(flat)] = np.nan  # nan in, nan out (like scipy.stats)
         return float(out[0]) if _is_scalar(x) else out.reshape(arr.shape)
 
     def ppf(self, q):
@@ -532,7 +534,7 @@ class PenningtonWorahLaw(SpectralLaw):
     """The Pennington–Worah law of the spectrum of M = YYᵀ/m, Y = f(WX).
 
     Its Stieltjes transform solves the quartic (Pennington & Worah, NeurIPS 2017;
-    theory.md §1.4)::
+    docs/theory.md §1.4)::
 
         φ²z²ζ(η−ζ)G⁴ − φzζ[ψz + 2(η−ζ)(φ−ψ)]G³ − [ψz(ηφψ − 2φζ + ψζ) − ζ(η−ζ)(φ−ψ)²]G²
             + ψ[ψ²z + (ηψ − ζ)(φ−ψ)]G − ψ³ = 0,

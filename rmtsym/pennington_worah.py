@@ -3,7 +3,7 @@
 Pennington & Worah, "Nonlinear random matrix theory for deep learning", NeurIPS 30
 (2017) 2637–2646 (journal version J. Stat. Mech. (2019) 124005). For Y = f(WX),
 M = YYᵀ/m (n1×n1), φ = n0/m, ψ = n0/n1, η = Var f(σZ), ζ = (E[Z f(σZ)])², the
-Stieltjes transform G(z) = lim (1/n1) tr (z − M)⁻¹ is (theory.md §1.4)
+Stieltjes transform G(z) = lim (1/n1) tr (z − M)⁻¹ is (docs/theory.md §1.4)
 
     G(z) = (ψ/z) P(1/(zψ)) + (1 − ψ)/z,
     P    = 1 + (η − ζ) t P_φ P_ψ + P_φ P_ψ t ζ / (1 − P_φ P_ψ t ζ),
@@ -148,7 +148,7 @@ def _substitute_back(eq: SpectralEquation, back: dict, name: str = None) -> Spec
 # ---------------------------------------------------------------------------
 
 def p_equation() -> sp.Eq:
-    """The Pennington–Worah P-equation (theory.md §1.4), symbols from :mod:`rmtsym.symbols`.
+    """The Pennington–Worah P-equation (docs/theory.md §1.4), symbols from :mod:`rmtsym.symbols`.
 
         P = 1 + (η − ζ) t P_φ P_ψ + P_φ P_ψ t ζ / (1 − P_φ P_ψ t ζ),
         P_φ = 1 + (P − 1) φ,  P_ψ = 1 + (P − 1) ψ.
@@ -171,7 +171,7 @@ def g_from_p() -> sp.Eq:
     """The G–P relation G = (ψ/z) P + (1 − ψ)/z, with P evaluated at t = 1/(zψ).
 
     Equivalently P = (z G − 1 + ψ)/ψ (the substitution used by :func:`quartic`).
-    Beware the wrong variant with argument 1/z (theory.md §1.4).
+    Beware the wrong variant with argument 1/z (docs/theory.md §1.4).
 
     Returns
     -------
@@ -188,7 +188,7 @@ def _generic_quartic() -> sp.Poly:
     Substitute t = 1/(zψ) and P = (zG − 1 + ψ)/ψ (solved from :func:`g_from_p`) in
     P − rhs = 0, bring to one fraction and keep the numerator; remove its content
     (the gcd of its coefficients, a polynomial in the parameters) and fix the sign so
-    that the coefficient of G·z is +ψ³, the normalisation of theory.md §1.4.
+    that the coefficient of G·z is +ψ³, the normalisation of docs/theory.md §1.4.
     """
     eq = p_equation()
     p_of_g = sp.solve(sp.Eq(g_from_p().lhs, g_from_p().rhs), P)[0]
@@ -207,7 +207,7 @@ def quartic(eta=eta, zeta=zeta, phi=phi, psi=psi) -> SpectralEquation:
     """The Pennington–Worah quartic Q(G, z) = 0 for the Stieltjes transform of M.
 
     Derived from the P-equation (see :func:`_generic_quartic`) and equal to the
-    reference form (theory.md §1.4)::
+    reference form (docs/theory.md §1.4)::
 
         Q = φ² z² ζ(η−ζ) G⁴ − φ z ζ [ψ z + 2(η−ζ)(φ−ψ)] G³
             − [ψ z (ηφψ − 2φζ + ψζ) − ζ(η−ζ)(φ−ψ)²] G² + ψ [ψ² z + (ηψ − ζ)(φ−ψ)] G − ψ³.
@@ -248,7 +248,7 @@ def marchenko_pastur_equation(c, scale=1) -> SpectralEquation:
         c s z G² − (z − s(1 − c)) G + 1 = 0,
 
     with an atom 1 − 1/c at 0 when c > 1. In the PW model (ζ = 0), c = φ/ψ and s = η
-    (theory.md §1.5).
+    (docs/theory.md §1.5).
 
     Parameters
     ----------
@@ -277,7 +277,7 @@ def product_wishart_equation(zeta=zeta, phi=phi, psi=psi) -> SpectralEquation:
 
     M = (ζ/m) W X Xᵀ Wᵀ/σ² has the law MP_{φ/ψ} ⊠ (ζ·MP_{1/ψ}); built here by free
     multiplicative convolution (:func:`rmtsym.algebraic.mp_product` of the scaled MP
-    law), independently of the quartic. The result is the cubic of theory.md §1.5::
+    law), independently of the quartic. The result is the cubic of docs/theory.md §1.5::
 
         φ ζ z² G³ + ζ z (φψ − 2φ + ψ) G² − (ψ² z + ζ(ψ−1)(φ−ψ)) G + ψ² = 0,
 
@@ -319,7 +319,7 @@ def reduced_equation(eta=eta, zeta=zeta, phi=phi, psi=psi) -> SpectralEquation:
     The quartic is factored (with the parameters substituted) and the factor with a
     branch G ~ 1/z at infinity is kept (:func:`rmtsym.algebraic.reduce`). This gives
     the MP quadratic c η z G² − (z − η(1 − c)) G + 1 (c = φ/ψ) for ζ = 0, the cubic of
-    theory.md §1.5 for η = ζ, and the quartic itself otherwise. Normalised so that its
+    docs/theory.md §1.5 for η = ζ, and the quartic itself otherwise. Normalised so that its
     constant term is that of the reference forms (1 for MP, ψ² for the cubic, −ψ³).
 
     Parameters
@@ -441,7 +441,7 @@ def atoms(eta=eta, zeta=zeta, phi=phi, psi=psi) -> List[Tuple[sp.Expr, sp.Expr]]
     """Atoms of the PW law, exact: a list of ``(location, mass)``.
 
     Nonlinear f (η > ζ): mass max(0, 1 − ψ/φ) = max(0, 1 − m/n1) at 0; linear f
-    (η = ζ), whose rank is also limited by n0: max(0, 1 − ψ/φ, 1 − ψ) (theory.md §1.4).
+    (η = ζ), whose rank is also limited by n0: max(0, 1 − ψ/φ, 1 − ψ) (docs/theory.md §1.4).
     Numbers give an empty list when there is no atom; symbolic parameters give
     ``[(0, Max(...))]``. The masses are the nonzero roots of the leading-order
     polynomial at z = 0 (:func:`rmtsym.algebraic.atom_mass_polynomial`), which the
@@ -466,7 +466,7 @@ def _atoms_at(values) -> List[Tuple[sp.Expr, sp.Expr]]:
 # ---------------------------------------------------------------------------
 
 def free_convolution_equation(eta=eta, zeta=zeta, phi=phi, psi=psi) -> SpectralEquation:
-    """The PW law as MP_{φ/ψ} ⊠ T#MP_{1/ψ}, T(λ) = ζλ + (η − ζ) (theory.md §2).
+    """The PW law as MP_{φ/ψ} ⊠ T#MP_{1/ψ}, T(λ) = ζλ + (η − ζ) (docs/theory.md §2).
 
     Péché (2019): the PW law is the law of the Gaussian-equivalent linear model
     Y = √ζ ŴX̂ + √(η−ζ) Z, i.e. a sample covariance with population covariance

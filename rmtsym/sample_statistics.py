@@ -294,7 +294,7 @@ def outliers(eigs, law, n: Optional[int] = None, margin: Optional[float] = None)
 
     An eigenvalue sitting on an atom is not an outlier; any other eigenvalue whose
     distance to every bulk interval exceeds the margin is (this also catches eigenvalues
-    in a gap of the support, e.g. the spike ≈ n1 μ0² of a non-centred f, theory.md §1.3).
+    in a gap of the support, e.g. the spike ≈ n1 μ0² of a non-centred f, docs/theory.md §1.3).
 
     Parameters
     ----------

@@ -2,17 +2,17 @@
 
 The matrix simulated is exactly the one of J. Pennington and P. Worah, *Nonlinear
 random matrix theory for deep learning*, NeurIPS 30 (2017), with the conventions of
-``shared/reference/theory.md`` §1.1::
+``docs/theory.md`` §1.1::
 
     W ∈ R^{n1×n0},  W_ij ~ N(0, σw²/n0)        X ∈ R^{n0×m},  X_iμ ~ N(0, σx²)
     Y = f(WX) − μ0 ∈ R^{n1×m}                  M = Y Yᵀ / m ∈ R^{n1×n1}
     φ = n0/m,  ψ = n0/n1,  μ0 = E f(σZ),  σ = σw σx
 
-The centring constant μ0 is the *exact* Gaussian mean (theory.md §1.3: the mean adds a
+The centring constant μ0 is the *exact* Gaussian mean (docs/theory.md §1.3: the mean adds a
 rank-one spike ≈ n1 μ0² and leaves the bulk unchanged; the empirical mean would
 subtract a random matrix instead). Entries of W and X may also be Rademacher ±1 or
 uniform on [−√3, √3], scaled to the same variances (universality, Benigni & Péché,
-EJP 26 (2021); theory.md §3).
+EJP 26 (2021); docs/theory.md §3).
 
 For Gaussian W and X the product WX is drawn in law, not formed: W = L Qᵀ (Bartlett's
 decomposition, :func:`bartlett_factor`) with Q Haar and independent of L, so WX has the law
@@ -116,7 +116,7 @@ def _check_entries(entries) -> Tuple[str, str]:
 def sample_sizes(phi, psi, n0) -> Tuple[int, int, int]:
     """The matrix sizes (n0, n1, m) for the requested ratios.
 
-    n1 = round(n0/ψ), m = round(n0/φ) (PW's φ = n0/m, ψ = n0/n1; theory.md §1.1).
+    n1 = round(n0/ψ), m = round(n0/φ) (PW's φ = n0/m, ψ = n0/n1; docs/theory.md §1.1).
 
     Raises
     ------
@@ -136,6 +136,22 @@ def sample_sizes(phi, psi, n0) -> Tuple[int, int, int]:
         raise ParameterError(f"n0 = {n0} and phi = {phi:g} give m = round(n0/phi) = {m} samples; "
                              f"m must be at least 1 (increase n0 or decrease phi)")
     return n0, n1, m
+
+
+def check_sample_memory(n0: int, n1: int, m: int, seeds: int = 1, dtype=np.float64) -> None:
+    """Refuse, before allocating, sizes whose arrays (W, X, Y, the Gram matrix and the
+    eigenvalues of every seed) need more than half of the available memory, or whose
+    work would take hours (:func:`rmtsym.resources.check_work`)."""
+    from .resources import LOOP_OVERHEAD, check_memory, check_work
+
+    item = np.dtype(dtype).itemsize
+    side = min(n1, m)
+    need = item * (float(n1) * n0 + float(n0) * m + float(n1) * m + float(side) * side + float(seeds) * n1)
+    what = f"a simulation with n0 = {n0}, n1 = {n1}, m = {m} and {seeds} seed(s)"
+    check_memory(need, what)
+    # per seed: the product WX, the Gram matrix and its eigenvalues
+    check_work(float(seeds) * (2.0 * n1 * n0 * m + 2.0 * side * side * max(n1, m) + 10.0 * side ** 3
+                               + LOOP_OVERHEAD), what)
 
 
 # ---------------------------------------------------------------------------
@@ -202,7 +218,7 @@ def _gaussian_mean_numeric(function: Callable, sigma: float) -> float:
 
 
 def centring_constant(activation, sigma_w=1, sigma_x=1) -> float:
-    """The exact Gaussian mean μ0 = E f(σZ), σ = σw σx (theory.md §1.3).
+    """The exact Gaussian mean μ0 = E f(σZ), σ = σw σx (docs/theory.md §1.3).
 
     For an rmtsym Activation this is ``gaussian_moments(act, sigma_w, sigma_x).mean``
     (closed form or certified quadrature) rounded to double; for a bare callable it is
@@ -277,7 +293,7 @@ def apply_layer(activation, Y_prev: np.ndarray, n_out: int, rng: np.random.Gener
                 dtype=np.float64) -> np.ndarray:
     """One random layer Y = f(W Y_prev) − center with W ∈ R^{n_out×n_in}, W_ij of variance σw²/n_in.
 
-    This is the layer map of theory.md §1.8 (Y_l = f(W_l Y_{l−1}/√n_{l−1}) with unit-variance
+    This is the layer map of docs/theory.md §1.8 (Y_l = f(W_l Y_{l−1}/√n_{l−1}) with unit-variance
     W_l) for multi-layer propagation; ``center`` is the constant subtracted (usually the
     Gaussian mean E f(q Z) at the layer's pre-activation scale q).
 
@@ -311,7 +327,7 @@ def _gaussian_mean_and_variance(res: "_ResolvedActivation", scale: float) -> Tup
 
 @dataclass
 class LayerSample:
-    """Features of a deep random network, layer by layer (theory.md §1.8).
+    """Features of a deep random network, layer by layer (docs/theory.md §1.8).
 
     Attributes
     ----------
@@ -340,7 +356,7 @@ def sample_layers(activation, n0, widths: Sequence[int], m, seed=0, sigma_w=1, s
     """Propagate Gaussian data through random layers: Y_l = f(W_l Y_{l−1}) − μ_l.
 
     X = Y_0 ∈ R^{n0×m} has N(0, σx²) entries (or Rademacher/uniform); W_l ∈ R^{n_l×n_{l−1}}
-    has entries of variance σw²/n_{l−1} (theory.md §1.8, Pennington & Worah NeurIPS 2017
+    has entries of variance σw²/n_{l−1} (docs/theory.md §1.8, Pennington & Worah NeurIPS 2017
     §"propagation"). With ``center=True`` the constant μ_l = E f(√q_l Z) is the exact
     Gaussian mean at the mean-field pre-activation variance q_l (see :class:`LayerSample`),
     so each layer is centred as the single-layer theory assumes.
@@ -646,7 +662,7 @@ def sample_eigenvalues(activation, phi, psi, n0, seeds=1, seed=0, sigma_w=1, sig
 
     Y = f(WX) − μ0 with W_ij ~ N(0, σw²/n0), X_iμ ~ N(0, σx²) (or Rademacher/uniform
     entries of the same variances), μ0 = E f(σZ) the exact Gaussian mean, n1 =
-    round(n0/ψ), m = round(n0/φ) (Pennington & Worah, NeurIPS 2017; theory.md §1.1, §1.3).
+    round(n0/ψ), m = round(n0/φ) (Pennington & Worah, NeurIPS 2017; docs/theory.md §1.1, §1.3).
     In the limit the e.s.d. follows the PW law with η = Var f(σZ), ζ = (E[Z f(σZ)])².
 
     Parameters
@@ -692,6 +708,7 @@ def sample_eigenvalues(activation, phi, psi, n0, seeds=1, seed=0, sigma_w=1, sig
     res, n0, n1, m, sigma_w, sigma_x, entries, dtype, mu0 = _prepare(
         activation, phi, psi, n0, sigma_w, sigma_x, entries, center, dtype)
     seeds = _check_positive_int(seeds, "seeds")
+    check_sample_memory(n0, n1, m, seeds, dtype)
     method = _resolve_method(_check_method(method), entries, keep_data=False)
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ParameterError(f"seed must be a non-negative whole number, got {seed!r}")
@@ -717,10 +734,10 @@ def sample_eigenvalues(activation, phi, psi, n0, seeds=1, seed=0, sigma_w=1, sig
 def sample_features(activation, phi, psi, n0, seed=0, sigma_w=1, sigma_x=1, entries="gaussian",
                     center=True, dtype=np.float64, rng: Optional[np.random.Generator] = None,
                     return_data: bool = False, method="auto"):
-    """One feature matrix Y = f(WX) − μ0 ∈ R^{n1×m} (PW conventions, theory.md §1.1).
+    """One feature matrix Y = f(WX) − μ0 ∈ R^{n1×m} (PW conventions, docs/theory.md §1.1).
 
     For applications that need the features themselves: random-feature ridge regression
-    (theory.md §1.7) or the first layer of a propagation (§1.8; continue with
+    (docs/theory.md §1.7) or the first layer of a propagation (§1.8; continue with
     :func:`apply_layer`).
 
     Parameters
@@ -741,6 +758,7 @@ def sample_features(activation, phi, psi, n0, seed=0, sigma_w=1, sigma_x=1, entr
     """
     res, n0, n1, m, sigma_w, sigma_x, entries, dtype, mu0 = _prepare(
         activation, phi, psi, n0, sigma_w, sigma_x, entries, center, dtype)
+    check_sample_memory(n0, n1, m, 1, dtype)
     if rng is None:
         if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
             raise ParameterError(f"seed must be a non-negative whole number, got {seed!r}")
@@ -775,4 +793,4 @@ def sample_matrix(activation, phi, psi, n0, seed=0, sigma_w=1, sigma_x=1, entrie
 
 __all__ = ["ENTRIES", "SampleResult", "sample_eigenvalues", "sample_features", "sample_matrix",
            "sample_gram_eigenvalues", "sample_sizes", "bartlett_factor", "METHODS", "sample_layers", "LayerSample", "random_entries", "apply_layer",
-           "resolve_activation", "centring_constant"]
+           "resolve_activation", "centring_constant", "check_sample_memory"]

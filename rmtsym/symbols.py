@@ -4,7 +4,7 @@ Every module must take its symbols from here: SymPy treats ``Symbol('eta')`` and
 ``Symbol('eta', positive=True)`` as different objects, so expressions built by two
 modules only combine when they use the same symbols.
 
-Conventions follow Pennington & Worah (NeurIPS 2017) and ``shared/reference/theory.md``:
+Conventions follow Pennington & Worah (NeurIPS 2017) and ``docs/theory.md``:
 W is n1×n0 with N(0, σw²/n0) entries, X is n0×m with N(0, σx²) entries, Y = f(WX),
 M = YYᵀ/m, φ = n0/m, ψ = n0/n1, and G(z) = ∫ρ(t)dt/(z − t) ~ 1/z (physics sign).
 """

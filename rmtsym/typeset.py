@@ -335,7 +335,7 @@ def gaussian_moments_rows(gm, digits: int = 15) -> List[Tuple[str, str]]:
 
 
 def gaussian_moments_latex(gm, digits: int = 15, env: str = "align*") -> str:
-    r"""η and ζ of an activation (Pennington & Worah 2017, §2; theory.md §1.2–1.3).
+    r"""η and ζ of an activation (Pennington & Worah 2017, §2; docs/theory.md §1.2–1.3).
 
     η = Var f(σZ), ζ = (E[Z f(σZ)])² with σ = σ_w σ_x (Stein's form of (σ E f′(σZ))²):
     the closed form in σ when :mod:`rmtsym.gaussian` found one, followed by its value;

@@ -82,7 +82,7 @@ def default_tolerance(n: int) -> float:
     Why not 1/√N: the eigenvalues of one matrix are not independent. Eigenvalue
     rigidity makes the empirical CDF of a single matrix deviate from its mean by only
     O(log n / n), and the deterministic finite-size bias of the spectrum is O(1/n)
-    (theory.md §1.4, §7.5: ≈ 0.5 % for smooth f at n0 ≈ 1000, 1–2 % for polynomial f such
+    (docs/theory.md §1.4, §7.5: ≈ 0.5 % for smooth f at n0 ≈ 1000, 1–2 % for polynomial f such
     as x²); pooling seeds does not remove the bias. The smallest dimension sets the
     resolution (with ψ = 4 only n1 = n0/4 eigenvalues per matrix).
 
@@ -221,7 +221,7 @@ def validate(activation, phi, psi, n0, seeds=4, seed=0, sigma_w=1, sigma_x=1, en
     """Sample Pennington & Worah's M = YYᵀ/m and measure its distance to the PW law.
 
     The law is :class:`rmtsym.law.PenningtonWorahLaw` (Pennington & Worah, NeurIPS 2017:
-    G(z) from the quartic Q, theory.md §1.4) with η, ζ of the activation to 20 digits
+    G(z) from the quartic Q, docs/theory.md §1.4) with η, ζ of the activation to 20 digits
     at the realised ratios n0/m, n0/n1 (see ``_pw_law``), unless a law is given. The
     report holds the exact Kolmogorov and the Wasserstein-1 distances of the pooled
     eigenvalues, the edges, the outliers beyond a Tracy–Widom margin, the moments with

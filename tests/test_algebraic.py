@@ -186,7 +186,7 @@ def test_semicircle_sum_of_mp_cumulants():
 
 @pytest.mark.parametrize("phi_v,eps_c", [("0.1", 0.083435), ("0.25", 0.043510), ("0.5", 0.011271), ("0.75", 0.001266)])
 def test_pennington_bahri_critical_energy(phi_v, eps_c):
-    # H = MP_φ ⊞ SC(2ε) (theory.md §5.3); the left edge reaches 0 when Disc_G Q(·, 0) = 0.
+    # H = MP_φ ⊞ SC(2ε) (docs/theory.md §5.3); the left edge reaches 0 when Disc_G Q(·, 0) = 0.
     eps = sp.Symbol("epsilon", positive=True)
     ph = R(phi_v)
     out = al.semicircle_sum(pw.marchenko_pastur_equation(ph), 2 * eps)

@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent / "rmtsym"
 #: of an earlier one, never of a later one (the first match of a module's dotted name, or of
 #: its longest listed prefix, decides)
 STAGES = [
-    ("foundation", ["rmtsym", "rmtsym.symbols", "rmtsym.errors", "rmtsym.numbers", "rmtsym.typeset"]),
+    ("foundation", ["rmtsym", "rmtsym.symbols", "rmtsym.errors", "rmtsym.numbers", "rmtsym.typeset",
+                    "rmtsym.resources"]),
     ("activation", ["rmtsym.activation"]),
     ("gaussian moments", ["rmtsym.gaussian"]),
     ("spectral equation", ["rmtsym.algebraic", "rmtsym.pennington_worah", "rmtsym.moments"]),

@@ -60,7 +60,11 @@ def test_pdf_and_cdf_json(capsys):
 
 def test_text_output(capsys):
     code, out, _ = run(capsys, "pdf", "--eta", "1", "--zeta", "0.5", "--phi", "1", "--psi", "1", "--at", "1")
-    assert code == 0 and "pdf:" in out
+    assert code == 0 and "pdf(1)" in out and "None" not in out and "{" not in out
+    code, out, _ = run(capsys, "spectrum", "relu", "--phi", "2", "--psi", "0.5")
+    # a human summary: support and atom first, the equation exactly once, no reprs
+    assert code == 0 and out.count("G^4") == 1 and "[[" not in out and "None" not in out
+    assert out.splitlines()[1].split()[0] == "support" and "atom" in out.splitlines()[2]
 
 
 @pytest.mark.parametrize("argv,word", [
@@ -83,7 +87,7 @@ def test_errors_are_one_line_exit_2(capsys, argv, word):
 
 
 def test_spectrum_from_activation(capsys):
-    """relu: η = (π − 1)/(2π), ζ = 1/4 exactly (theory.md §6); needs rmtsym.activation."""
+    """relu: η = (π − 1)/(2π), ζ = 1/4 exactly (docs/theory.md §6); needs rmtsym.activation."""
     pytest.importorskip("rmtsym.activation")
     code, out, err = run(capsys, "spectrum", "relu", "--phi", "2", "--psi", "0.5", "--json")
     assert code == 0, err

@@ -42,7 +42,7 @@ def test_memorization_fast(tmp_path):
     out, res, note = _run("memorization", tmp_path)
     assert (out / "memorization_gamma.png").exists() and (out / "memorization_ratio.png").exists()
     assert res["monotone_in_zeta_over_eta"] is True
-    # reference values of theory.md §1.7 are rounded to 4 digits
+    # reference values of docs/theory.md §1.7 are rounded to 4 digits
     assert res["reference_max_abs_diff"] < 1e-4
     # n0 = 50: simulation within 25 % (finite-size O(1/n0) corrections at n1 = m = 100)
     assert all(v["max_rel_diff"] < 0.25 for v in res["activations"].values())

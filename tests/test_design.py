@@ -31,7 +31,7 @@ def test_recovers_pw_f4_exactly():
     res = design_activation("(1 - c*exp(-x**2/2))*erf(x)", "c", dps=20)
     assert res.method == "symbolic"
     assert sp.simplify(res.values["c"] - 4 / sp.sqrt(3)) == 0
-    # η = 1 is reached by an overall factor: η_raw = 0.182585 (theory.md §1.8)
+    # η = 1 is reached by an overall factor: η_raw = 0.182585 (docs/theory.md §1.8)
     assert abs(float(1 / res.scale**2) - 0.1825854023) < 1e-9
     mu, eta, s1 = _quad_moments(res.activation)
     assert abs(s1) < 1e-20 and abs(mu) < 1e-20 and abs(eta - 1) < 1e-20

@@ -5,7 +5,7 @@
 2. against a numpy Monte Carlo estimate (10⁶ samples, 5 standard errors computed from
    the sample: a correct value fails with probability ~6e-7 per comparison);
 3. against identities: parity, scaling f → a f (η, ζ × a²), sigmoid = (1 + tanh(x/2))/2,
-   and the table of theory.md §6 at s = 1 (10 digits).
+   and the table of docs/theory.md §6 at s = 1 (10 digits).
 """
 import time
 import zlib
@@ -133,7 +133,7 @@ def test_closed_form_vs_monte_carlo(name):
     assert abs(np.sqrt(float(gm.zeta)) - abs(ez)) <= 5 * zf.std() / np.sqrt(n) + 1e-12
 
 
-# theory.md §6 at s = 1 (10 significant digits)
+# docs/theory.md §6 at s = 1 (10 significant digits)
 TABLE = {
     "linear": (1, 1), "relu": ("0.3408450569", "0.25"), "leaky_relu_0.1": ("0.3760844961", "0.3025"),
     "abs": ("0.3633802276", 0), "hard_tanh": ("0.5160585510", "0.4660649427"),

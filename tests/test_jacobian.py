@@ -1,4 +1,4 @@
-"""Tests of rmtsym.networks.jacobian (PSG 2017, Pastur–Slavin; theory.md §4, §5.4)."""
+"""Tests of rmtsym.networks.jacobian (PSG 2017, Pastur–Slavin; docs/theory.md §4, §5.4)."""
 import math
 
 import mpmath
@@ -24,7 +24,7 @@ def test_linear_gaussian_is_fuss_catalan():
 
 @pytest.mark.parametrize("L", [2, 3, 4])
 def test_fuss_catalan_edge_from_the_algebraic_law(L):
-    # theory.md marks λ_max = (L+1)^{L+1}/L^L unchecked: the branch solver's right edge of
+    # docs/theory.md marks λ_max = (L+1)^{L+1}/L^L unchecked: the branch solver's right edge of
     # the algebraic law confirms it
     a, b = jacobian_law("x", L).support()
     assert abs(b - float(fuss_catalan_edge(L))) < 1e-10 and abs(a) < 1e-12

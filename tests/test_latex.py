@@ -20,7 +20,7 @@ def test_p_equation_expression_is_the_library_p_equation():
 
 def test_quartic_is_collected_in_G_with_factored_coefficients():
     tex = L.quartic_latex()
-    # the reference form of theory.md §1.4, coefficient by coefficient (factored, not expanded)
+    # the reference form of docs/theory.md §1.4, coefficient by coefficient (factored, not expanded)
     assert r"\varphi^{2} \zeta \left(\eta - \zeta\right) z^{2}\,G^{4}" in tex
     assert r"2 \left(\eta - \zeta\right) \left(\varphi - \psi\right)" in tex
     assert r"\left(\varphi - \psi\right)^{2}" in tex

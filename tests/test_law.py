@@ -2,7 +2,7 @@
 
 References used here are independent of the code under test: the closed-form
 Marchenko–Pastur law (density, edges, atom, moments = Narayana polynomials), the moments
-of theory.md §1.6, the total mass 1, and Monte Carlo of the real matrix (slow).
+of docs/theory.md §1.6, the total mass 1, and Monte Carlo of the real matrix (slow).
 """
 import math
 
@@ -50,7 +50,7 @@ def ks_distance(sample, L):
 
 
 def test_marchenko_pastur_law_cdf_pdf_moments():
-    """ζ = 0, η = 2, φ = 2, ψ = 1/2: MP with c = 4, scale 2 (theory.md §1.5)."""
+    """ζ = 0, η = 2, φ = 2, ψ = 1/2: MP with c = 4, scale 2 (docs/theory.md §1.5)."""
     L = law(2, 0, 2, 0.5)
     c, s = 4.0, 2.0
     assert L.case == "marchenko-pastur"
@@ -96,7 +96,7 @@ def test_pw_general_law_interface():
         assert abs(L.cdf(pi_) - qi) < 1e-10
     with pytest.raises(ParameterError):
         L.ppf(1.5)
-    # moments: exact series vs density, and theory.md §1.6 closed forms
+    # moments: exact series vs density, and docs/theory.md §1.6 closed forms
     e, zt, f, p = 0.34085, 0.25, 2.0, 0.5
     m2 = e**2 * (1 + f / p) + zt**2 / p
     assert L.mean() == pytest.approx(e, rel=1e-15)

@@ -1,4 +1,4 @@
-"""Tests of the memorization loss E_train(γ) = 1 − φ/ψ − (φ/ψ)γ²G′(−γ) (theory.md §1.7).
+"""Tests of the memorization loss E_train(γ) = 1 − φ/ψ − (φ/ψ)γ²G′(−γ) (docs/theory.md §1.7).
 
 Three independent routes are compared with the implementation (continuation on the
 quartic + implicit derivative):
@@ -17,13 +17,13 @@ import sympy as sp
 from rmtsym.applications import memorization as mem
 from rmtsym.errors import ParameterError, RmtsymError
 
-# tanh at σ = 1 (theory.md §6, 45-digit quadrature there); used as plain numbers so the
+# tanh at σ = 1 (docs/theory.md §6, 45-digit quadrature there); used as plain numbers so the
 # Monte Carlo checks do not depend on the gaussian engine
 TANH_ETA, TANH_ZETA = 0.3942944904, 0.3668791644
 RELU_ETA, RELU_ZETA = (math.pi - 1) / (2 * math.pi), 0.25
 
 ZETAS = [1, 0.9, 0.7, 0.5, 0.3, 0.1, 0]
-# theory.md §1.7 reference table (η = 1)
+# docs/theory.md §1.7 reference table (η = 1)
 TABLE = {
     (0.5, 0.5, 0.01): [.5005, .1142, .0718, .0593, .0532, .0504, .0499],
     (1, 0.5, 0.1): [.1485, .0584, .0267, .0179, .0141, .0125, .0123],
@@ -46,7 +46,7 @@ def test_reference_table_numpy_path(row):
 
 
 def _mp_closed_form(eta, c, gamma, dps):
-    """E_train for ζ = 0: G solves cηzG² − (z − η(1 − c))G + 1 = 0 (theory.md §1.5)."""
+    """E_train for ζ = 0: G solves cηzG² − (z − η(1 − c))G + 1 = 0 (docs/theory.md §1.5)."""
     G, zz = sp.symbols("G zz")
     e, cc = sp.nsimplify(eta), sp.nsimplify(c)
     sols = sp.solve(cc * e * zz * G**2 - (zz - e * (1 - cc)) * G + 1, G)
@@ -73,7 +73,7 @@ def test_zeta_zero_is_marchenko_pastur_closed_form(eta, c, gamma):
 
 
 def _silverstein_loss(eta, zeta, phi, psi, gamma, dps=20):
-    """Independent route: Silverstein form of theory.md §2 by mpmath quadrature.
+    """Independent route: Silverstein form of docs/theory.md §2 by mpmath quadrature.
 
     s(z) = ∫ dMP_{1/ψ}(λ)/((ζλ + η − ζ)(1 − c − c z s) − z), G = −s, c = φ/ψ; MP_{1/ψ} has
     ratio r = 1/ψ, density √((b − λ)(λ − a))/(2π r λ) on [(1 − √r)², (1 + √r)²] and an
@@ -185,7 +185,7 @@ def test_bad_parameters():
 
 
 def test_quartic_matches_reference_transcription():
-    # the loss uses pennington_worah.quartic; it must be the Q of theory.md §1.4 (typed here)
+    # the loss uses pennington_worah.quartic; it must be the Q of docs/theory.md §1.4 (typed here)
     from rmtsym import symbols as S
     eta, zeta, phi, psi, G, z = S.eta, S.zeta, S.phi, S.psi, S.G, S.z
     ref = sp.expand(phi**2 * z**2 * zeta * (eta - zeta) * G**4
@@ -270,7 +270,7 @@ def test_memorization_for_an_activation_uses_gaussian_moments():
     # η, ζ of tanh to 10 digits in the constants above: the loss agrees to ≈ 1e-9
     for a, b in zip(res.train_loss, direct):
         assert abs(float(a) - float(b)) < 1e-8
-    # linear activation: rank ≤ n0, so the γ → 0 limit is 1 − φ (theory.md §1.4 atom)
+    # linear activation: rank ≤ n0, so the γ → 0 limit is 1 − φ (docs/theory.md §1.4 atom)
     lin = mem.memorization("x", "0.5", "0.25", ["1e-6"], dps=20)
     assert lin.limits["gamma_to_0"] == sp.Rational(1, 2)
     assert abs(float(lin.train_loss[0]) - 0.5) < 1e-4

@@ -2,7 +2,7 @@
 
 The routes (P-equation series, non-crossing partitions, Wick pairings) share no
 mathematics; each is checked against the others, against the reference values of
-theory.md §1.6 typed here, against known identities (Marchenko–Pastur / Narayana,
+docs/theory.md §1.6 typed here, against known identities (Marchenko–Pastur / Narayana,
 product of Wisharts / Fuss–Catalan, real Wishart moments), against mpmath quadrature
 of the MP density, and the exact finite-size Wick polynomials against Monte Carlo.
 """
@@ -28,7 +28,7 @@ from rmtsym.moments.free import (free_cumulants_of_product, kreweras_block_sizes
 from rmtsym.moments.wick import m as m_sym, n0 as n0_sym, n1 as n1_sym, perfect_matchings
 from rmtsym.symbols import eta, phi, psi, zeta
 
-# theory.md §1.6, typed by hand (checked against simulation there)
+# docs/theory.md §1.6, typed by hand (checked against simulation there)
 REFERENCE = [
     eta,
     eta**2 * (1 + phi / psi) + zeta**2 / psi,
@@ -65,7 +65,7 @@ def test_series_rejects_bad_orders():
                                    (sp.Rational(1, 3), sp.Rational(1, 4), sp.Rational(3, 7), sp.Rational(5, 2)),
                                    (sp.Rational(2), sp.Rational(2), sp.Rational(1), sp.Rational(3))])
 def test_series_satisfies_reference_quartic(point):
-    # G(z) = Σ m_k / z^{k+1} must solve Q(G, z) = 0 of theory.md §1.4 order by order in 1/z
+    # G(z) = Σ m_k / z^{k+1} must solve Q(G, z) = 0 of docs/theory.md §1.4 order by order in 1/z
     # (the quartic is typed here, independently of the series code). Exact rational
     # parameter points keep this fast; three points, one with η = ζ (cubic case).
     e, zt, ph, ps = point

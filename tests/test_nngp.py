@@ -1,4 +1,4 @@
-"""Tests of rmtsym.networks.nngp (Lee et al. 2018; theory.md §5.5)."""
+"""Tests of rmtsym.networks.nngp (Lee et al. 2018; docs/theory.md §5.5)."""
 import math
 
 import numpy as np

@@ -1,6 +1,6 @@
 """Tests of the symbolic Pennington–Worah law (rmtsym.pennington_worah).
 
-References are typed from shared/reference/theory.md (§1.4 quartic, §1.5 special cases,
+References are typed from docs/theory.md (§1.4 quartic, §1.5 special cases,
 §1.6 moments, §2 free-convolution form) and checked against independent routes: the
 series of the P-equation, a Silverstein fixed point with Gauss–Legendre quadrature of
 the MP density, continuation of numpy roots, and small Monte Carlo samples.
@@ -19,14 +19,14 @@ from rmtsym.symbols import G, P, eta, phi, psi, t, z, zeta
 
 R = sp.Rational
 
-# theory.md §1.4, typed by hand
+# docs/theory.md §1.4, typed by hand
 Q_REF = (phi**2 * z**2 * zeta * (eta - zeta) * G**4
          - phi * z * zeta * (psi * z + 2 * (eta - zeta) * (phi - psi)) * G**3
          - (psi * z * (eta * phi * psi - 2 * phi * zeta + psi * zeta) - zeta * (eta - zeta) * (phi - psi)**2) * G**2
          + psi * (psi**2 * z + (eta * psi - zeta) * (phi - psi)) * G
          - psi**3)
 
-# theory.md §1.6, typed by hand
+# docs/theory.md §1.6, typed by hand
 M_REF = [
     eta,
     eta**2 * (1 + phi / psi) + zeta**2 / psi,
@@ -37,7 +37,7 @@ M_REF = [
     + zeta**4 * (2 / psi**2 + 1 / psi**3 + 2 * phi / psi**3),
 ]
 
-# theory.md §1.5, typed by hand
+# docs/theory.md §1.5, typed by hand
 CUBIC_REF = (phi * zeta * z**2 * G**3 + zeta * z * (phi * psi - 2 * phi + psi) * G**2
              - (psi**2 * z + zeta * (psi - 1) * (phi - psi)) * G + psi**2)
 
@@ -142,7 +142,7 @@ def test_classify_numeric(args, kind, deg):
 # ---------------------------------------------------------------------------
 
 def p_series_moments(k, vals=None):
-    """m_1..m_k from the P-equation directly, independent of the quartic (theory.md §1.6).
+    """m_1..m_k from the P-equation directly, independent of the quartic (docs/theory.md §1.6).
 
     P(t) = 1 + Σ p_j t^j solves P = 1 + (η − ζ)A + ζA/(1 − ζA) with A = t P_φ P_ψ; the
     geometric series is expanded (A = O(t)) and the fixed point iterated on truncated
@@ -317,7 +317,7 @@ def continued_root(eq, path):
 
 
 def test_root_selection_counterexample_quartic():
-    # theory.md §1.4: ReLU (η = 0.34085, ζ = 0.25), φ = 2, ψ = 0.5, z = 0.2 + 0.1i
+    # docs/theory.md §1.4: ReLU (η = 0.34085, ζ = 0.25), φ = 2, ψ = 0.5, z = 0.2 + 0.1i
     q = pw.quartic(0.34085, 0.25, 2, 0.5)
     x = 0.2
     path = x + 1j * np.geomspace(20, 0.1, 400)
@@ -326,7 +326,7 @@ def test_root_selection_counterexample_quartic():
 
 
 def silverstein_G(zz, eta_v, zeta_v, phi_v, psi_v, nodes=200):
-    """G of MP_{φ/ψ} ⊠ T#MP_{1/ψ} by the Silverstein fixed point (theory.md §2).
+    """G of MP_{φ/ψ} ⊠ T#MP_{1/ψ} by the Silverstein fixed point (docs/theory.md §2).
 
     s = −G solves s = ∫ dH(τ)/(τ(1 − c − c z s) − z), H = law of ζλ + η − ζ, λ ~ MP_{1/ψ}.
     The MP_{1/ψ} density is integrated with Gauss–Legendre in θ, λ = a + (b − a)(1 − cos θ)/2,
@@ -387,7 +387,7 @@ def test_free_convolution_symbolic_is_the_quartic():
 
 
 def sample_eigs(f, n0, phi_v, psi_v, draws, seed):
-    """Eigenvalues of M = YYᵀ/m, Y = f(WX), W_ij ~ N(0, 1/n0), X_iμ ~ N(0, 1) (theory.md §1.1)."""
+    """Eigenvalues of M = YYᵀ/m, Y = f(WX), W_ij ~ N(0, 1/n0), X_iμ ~ N(0, 1) (docs/theory.md §1.1)."""
     rng = np.random.default_rng(seed)
     m, n1 = int(round(n0 / phi_v)), int(round(n0 / psi_v))
     out = []
@@ -400,7 +400,7 @@ def sample_eigs(f, n0, phi_v, psi_v, draws, seed):
 
 
 RELU_C = (lambda x: np.maximum(x, 0) - 1 / math.sqrt(2 * math.pi), (math.pi - 1) / (2 * math.pi), 0.25)
-TANH = (np.tanh, 0.3942944904, 0.3668791644)  # theory.md §6 (σ = 1)
+TANH = (np.tanh, 0.3942944904, 0.3668791644)  # docs/theory.md §6 (σ = 1)
 
 
 def test_monte_carlo_relu_moments_and_G(single_thread_blas):
@@ -423,7 +423,7 @@ def test_monte_carlo_relu_moments_and_G(single_thread_blas):
 @pytest.mark.parametrize("act", [RELU_C, TANH], ids=["relu", "tanh"])
 @pytest.mark.parametrize("phi_v,psi_v", [(0.5, 2.0), (2.0, 0.5), (1.0, 1.0)])
 def test_monte_carlo_large(act, phi_v, psi_v, single_thread_blas):
-    # n0 = 1000, 2 draws: theory.md §1.4 reports ≈ 0.5% agreement at n0 ≈ 1000; m3 is the
+    # n0 = 1000, 2 draws: docs/theory.md §1.4 reports ≈ 0.5% agreement at n0 ≈ 1000; m3 is the
     # noisiest (≈ 1.5% sd at n0 = 300, so ≈ 0.5% here); tolerances 1% (G, m1, m2), 2.5% (m3).
     f, e_v, z_v = act
     eigs = sample_eigs(f, 1000, phi_v, psi_v, 2, seed=5)

@@ -1,4 +1,4 @@
-"""Tests of the propagation of the data spectrum through layers (theory.md §1.8).
+"""Tests of the propagation of the data spectrum through layers (docs/theory.md §1.8).
 
 Routes compared: exact moments from the S-transform series; moments at infinity of the
 algebraic law built by scale/shift/mp_product; densities from the BranchSolver vs the
@@ -80,7 +80,7 @@ def test_propagate_tanh_routes_agree_and_densities():
         # the edge see O(√ε)); compare where the density is not tiny
         inside = d_solver > 1e-3
         np.testing.assert_allclose(d_fixed[inside], d_solver[inside], rtol=1e-4, atol=1e-6)
-    # normalised tanh: η = 1 at every layer, ζ/η ≈ 0.93 (theory.md §1.8)
+    # normalised tanh: η = 1 at every layer, ζ/η ≈ 0.93 (docs/theory.md §1.8)
     assert all(abs(float(l.moments.eta) - 1) < 1e-15 for l in prop.layers)
     assert abs(float(prop.layers[0].moments.zeta) - 0.3668791644 / 0.3942944904) < 1e-9
 
@@ -112,7 +112,7 @@ def test_fixed_point_density_normalised_at_depth_four():
 
 
 def test_linear_activation_atoms():
-    # linear f: K_1 = XᵀWᵀWX/n1 with n1 < n0 < m has rank n1: atom 1 − n1/m at 0 (theory.md §1.8 trap)
+    # linear f: K_1 = XᵀWᵀWX/n1 with n1 < n0 < m has rank n1: atom 1 − n1/m at 0 (docs/theory.md §1.8 trap)
     prop = pr.propagate(x, "0.5", 1, psi=[2], dps=20)  # n1 = n0/2, m = 2 n0 → atom 3/4
     law = prop.laws[1]
     assert law.layer.b == 0
@@ -224,7 +224,7 @@ def test_zeta_zero_keeps_mp_while_tanh_spreads():
 
 
 def test_zeta_zero_layer_whitens_a_non_mp_input():
-    # data with feature covariance Σ whose eigenvalues are uniform on [0.2, 1.8] (theory.md
+    # data with feature covariance Σ whose eigenvalues are uniform on [0.2, 1.8] (docs/theory.md
     # §1.8): K_0 = XᵀX/n0 = MP ⊠ uniform is not MP. After one f1 layer K_1 is MP_{m/n1} = MP_1
     # (η = 1); after a tanh layer it is not (series: m2 ≈ 3.05 instead of 2).
     # n0 = n1 = m = 300, 3 seeds: finite-size error ≈ 1 % per moment order, so 5 %.

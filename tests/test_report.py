@@ -29,7 +29,7 @@ def test_cases_and_numbers(reports):
     assert reports["abs"].case == "marchenko-pastur"
     assert reports["x"].case == "product-wishart"
     for act, data in reports.items():
-        # m1 = η (theory.md §1.6), and the exact moments agree with the moments of the solved
+        # m1 = η (docs/theory.md §1.6), and the exact moments agree with the moments of the solved
         # density (Gauss–Legendre on ρ plus atoms), an independent route: 1e-8 relative
         assert abs(float(data.moment_values[0].value) - float(data.gm.eta.value)) < 1e-15
         for v, d in zip(data.moment_values, data.moment_density):
@@ -120,8 +120,8 @@ def test_cli_errors(tmp_path, capsys):
 
 
 def test_cli_sigma_scales(capsys):
-    # ReLU at σ = σw σx = 2: η = σ²(π−1)/(2π), ζ = σ²/4 (theory.md §6), and
-    # m2 = η²(1 + φ/ψ) + ζ²/ψ (theory.md §1.6) at φ = ψ = 1
+    # ReLU at σ = σw σx = 2: η = σ²(π−1)/(2π), ζ = σ²/4 (docs/theory.md §6), and
+    # m2 = η²(1 + φ/ψ) + ζ²/ψ (docs/theory.md §1.6) at φ = ψ = 1
     assert main(["report", "relu", "--phi", "1", "--psi", "1", "--sigma-w", "2", "--gamma", "1", "--json"]) == 0
     s = json.loads(capsys.readouterr().out)["summary"]
     eta, zeta = 4 * (math.pi - 1) / (2 * math.pi), 1.0

@@ -20,12 +20,12 @@ def identity(x):
     return x
 
 
-RELU_MEAN = 1.0 / math.sqrt(2.0 * math.pi)  # E max(Z, 0), theory.md §6
+RELU_MEAN = 1.0 / math.sqrt(2.0 * math.pi)  # E max(Z, 0), docs/theory.md §6
 
 
 # --------------------------------------------------------------------------- sizes and errors
 def test_sizes_follow_pw_ratios():
-    # φ = n0/m, ψ = n0/n1 (theory.md §1.1)
+    # φ = n0/m, ψ = n0/n1 (docs/theory.md §1.1)
     assert sample_sizes(2, 0.5, 100) == (100, 200, 50)
     assert sample_sizes("1/4", "4", 100) == (100, 25, 400)
     r = sample_eigenvalues(identity, 3, 1, 10)
@@ -116,12 +116,12 @@ def test_gram_eigenvalues_on_both_sides():
 
 
 def test_centring_uses_the_exact_gaussian_mean_and_leaves_a_spike_otherwise():
-    # μ0 = E relu(σZ) = σ/√(2π) (theory.md §6), here σ = σw σx = 1.5
+    # μ0 = E relu(σZ) = σ/√(2π) (docs/theory.md §6), here σ = σw σx = 1.5
     assert centring_constant(relu, 1.5, 1.0) == pytest.approx(1.5 * RELU_MEAN, rel=1e-10)
     centred = sample_eigenvalues(relu, 1, 1, 200, seed=1)
     raw = sample_eigenvalues(relu, 1, 1, 200, seed=1, center=False)
     assert centred.center == pytest.approx(RELU_MEAN, rel=1e-10) and raw.center == 0.0
-    # the mean adds μ0·11ᵀ to Y: one outlier ≈ n1 μ0² = 31.8 (theory.md §1.3); the bulk
+    # the mean adds μ0·11ᵀ to Y: one outlier ≈ n1 μ0² = 31.8 (docs/theory.md §1.3); the bulk
     # edge is ≈ 1.4, so 10 % covers the O(1) bulk contribution to the spike
     assert raw.eigenvalues[0, -1] == pytest.approx(200 * RELU_MEAN ** 2, rel=0.1)
     assert centred.eigenvalues[0, -1] < 3
@@ -175,7 +175,7 @@ def _linear_m2_exact(n0, n1, m, sw=1.0, sx=1.0):
 
     Wick: E_W tr (G S Gᵀ)² = (n1² + n1) tr S² + n1 (tr S)² for G n1×n0 standard, S = XXᵀ;
     E tr S² = σx⁴ n0 m (n0 + m + 1) (Wishart), E (tr S)² = σx⁴ n0 m (n0 m + 2) (χ²).
-    Large-n limit: σ⁴ (1 + n1/m + n1/n0), the product-Wishart m2 of theory.md §1.5.
+    Large-n limit: σ⁴ (1 + n1/m + n1/n0), the product-Wishart m2 of docs/theory.md §1.5.
     """
     trs2 = sx ** 4 * n0 * m * (n0 + m + 1)
     trs_sq = sx ** 4 * n0 * m * (n0 * m + 2)
@@ -333,7 +333,7 @@ def test_sampler_matches_an_independent_simulation(f, mu0, phi, psi, sw, sx):
 
 @pytest.mark.parametrize("entries", ["rademacher", "uniform", ("rademacher", "uniform")])
 def test_universality_of_entries(entries):
-    # Benigni–Péché (theory.md §3): the same spectrum for Rademacher/uniform entries. Over 45
+    # Benigni–Péché (docs/theory.md §3): the same spectrum for Rademacher/uniform entries. Over 45
     # repetitions (n0 = 100, 12 seeds) the distance stayed below 0.47× the same-law threshold,
     # so the O(1/n) fourth-cumulant corrections of non-Gaussian entries are within it
     g = sample_eigenvalues(np.tanh, 1, 0.5, 100, seeds=12, seed=1)
@@ -401,7 +401,7 @@ def test_sample_layers_centres_each_layer_and_follows_the_variance_recursion():
 def test_zeta_zero_layer_gives_marchenko_pastur_data_gram():
     from rmtsym.sampler import sample_layers
 
-    # theory.md §1.8: an even f (ζ = 0) makes K_1 = Y_1ᵀY_1/n_1 Marchenko–Pastur with ratio
+    # docs/theory.md §1.8: an even f (ζ = 0) makes K_1 = Y_1ᵀY_1/n_1 Marchenko–Pastur with ratio
     # m/n_1 and scale η: m1 = η, m2 = η²(1 + m/n_1). |x| at σ = 1: η = 1 − 2/π.
     eta = 1 - 2 / math.pi
     m1s, m2s = [], []

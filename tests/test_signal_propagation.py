@@ -1,4 +1,4 @@
-"""Tests of rmtsym.networks.signal_propagation (Schoenholz et al. 2017; theory.md §5.6).
+"""Tests of rmtsym.networks.signal_propagation (Schoenholz et al. 2017; docs/theory.md §5.6).
 
 Three routes: closed forms (ReLU arc-cosine, erf arcsin, affine length maps) vs mpmath /
 2-D quadrature vs Monte Carlo of a wide random network.
@@ -153,7 +153,7 @@ def test_cli_errors_exit_2(capsys):
 
 
 def test_depth_scales_are_the_linearised_map_rates():
-    # ξ_q, ξ_c (Schoenholz et al., theory.md marks them unchecked): iterate the maps
+    # ξ_q, ξ_c (Schoenholz et al., docs/theory.md marks them unchecked): iterate the maps
     # themselves (closed-form erf kernel, quadrature-free) and compare the asymptotic
     # contraction ratios with e^{−1/ξ}; after 10 steps the deviation is ~1e-6, so the
     # ratio carries a nonlinear correction of that relative size

@@ -2,9 +2,9 @@
 
 Every number is checked against something computed independently: closed forms
 (Marchenko–Pastur), an independent Silverstein fixed point with its own quadrature
-(Péché's free-convolution form, theory.md §2), the moments of theory.md §1.6, an
+(Péché's free-convolution form, docs/theory.md §2), the moments of docs/theory.md §1.6, an
 independent mpmath.polyroots + continuation written here, and Monte Carlo of the actual
-random matrix. The reference quartic of theory.md §1.4 is typed in HERE only, as an
+random matrix. The reference quartic of docs/theory.md §1.4 is typed in HERE only, as an
 independent check of the derived one.
 """
 import mpmath
@@ -21,7 +21,7 @@ from rmtsym.symbols import G, z
 
 
 def reference_quartic(eta, zeta, phi, psi):
-    """The quartic Q of theory.md §1.4, typed in from the reference (exact parameters)."""
+    """The quartic Q of docs/theory.md §1.4, typed in from the reference (exact parameters)."""
     eta, zeta, phi, psi = (sp.Rational(str(v)) for v in (eta, zeta, phi, psi))
     Q = (phi**2 * z**2 * zeta * (eta - zeta) * G**4
          - phi * z * zeta * (psi * z + 2 * (eta - zeta) * (phi - psi)) * G**3
@@ -54,7 +54,7 @@ def silverstein_G(zz, eta, zeta, phi, psi, n_nodes=400):
     """G(z) of MP_{φ/ψ} ⊠ (ζ·MP_{1/ψ} + η − ζ) by a damped Silverstein fixed point.
 
     s = −G solves s = ∫ dMP_{1/ψ}(λ) / ((ζλ + η − ζ)(1 − c − c z s) − z), c = φ/ψ
-    (theory.md §2). MP_{1/ψ} is integrated with Gauss–Legendre in θ after
+    (docs/theory.md §2). MP_{1/ψ} is integrated with Gauss–Legendre in θ after
     λ = a + (b − a)(1 − cos θ)/2 (smooth integrand), plus its atom 1 − ψ at 0 when ψ < 1.
     Warm-started from Im z = 20 and continued down; Im G < 0 is asserted.
     """
@@ -85,7 +85,7 @@ def silverstein_G(zz, eta, zeta, phi, psi, n_nodes=400):
 
 
 def continuation_reference(eq_coeffs, zz, dps=40, steps=400):
-    """Independent continuation with mpmath.polyroots from z0 = x + 20i (theory.md §1.4)."""
+    """Independent continuation with mpmath.polyroots from z0 = x + 20i (docs/theory.md §1.4)."""
     with mpmath.workdps(dps):
         z0 = mpmath.mpc(zz.real, 20)
         g = 1 / z0
@@ -107,7 +107,7 @@ def coeff_table(eq, dps=60):
     return tab
 
 
-# ---------------------------------------------------------------- the trap of theory.md §1.4
+# ---------------------------------------------------------------- the trap of docs/theory.md §1.4
 def test_root_selection_counterexample():
     s = solver(0.34085, 0.25, 2, 0.5)
     g = s.stieltjes(0.2 + 0.1j)
@@ -185,7 +185,7 @@ def _interval_rule(a, b, n):
 
 
 def test_product_wishart_second_moment():
-    """η = ζ = 1: m2 = 1 + n1/m + n1/n0 = 1 + φ/ψ + 1/ψ (theory.md §1.5), from the density."""
+    """η = ζ = 1: m2 = 1 + n1/m + n1/n0 = 1 + φ/ψ + 1/ψ (docs/theory.md §1.5), from the density."""
     phi, psi = 2, 0.5
     s = solver(1, 1, phi, psi)
     (a, b), = s.support()
@@ -199,7 +199,7 @@ def test_product_wishart_second_moment():
     assert abs(np.sum(jac * rho * t**2) - (1 + phi / psi + 1 / psi)) < 1e-11
 
 
-# ---------------------------------------------------------------- atoms (theory.md §1.4)
+# ---------------------------------------------------------------- atoms (docs/theory.md §1.4)
 @pytest.mark.parametrize("eta,zeta,phi,psi,mass", [
     (0.34085, 0.25, 2, 0.5, 0.75),      # nonlinear, φ > ψ: 1 − ψ/φ
     (0.34085, 0.25, 4, 1, 0.75),
@@ -358,7 +358,7 @@ def _simulate(f, n0, phi, psi, seed):
 
 def test_monte_carlo_tanh_stieltjes_small():
     """tanh, n0 = 400, φ = ψ = 1: G_emp(z) vs the law at Im z = 0.5 (finite-size error ~1/n)."""
-    eta, zeta = 0.3942944904, 0.3668791644  # theory.md §6
+    eta, zeta = 0.3942944904, 0.3668791644  # docs/theory.md §6
     s = solver(eta, zeta, 1, 1)
     eig = np.concatenate([_simulate(np.tanh, 400, 1, 1, seed) for seed in range(3)])
     for zz in (0.5 + 0.5j, 1.5 + 0.5j):

@@ -14,7 +14,7 @@ class MPLaw:
     """Closed-form Marchenko–Pastur law of M = YYᵀ/m, Y n1×m iid of variance η, c = n1/m.
 
     Density √((b−x)(x−a))/(2π c η x) on [a, b] = [η(1−√c)², η(1+√c)²], atom 1 − 1/c at 0
-    when c > 1 (theory.md §1.5: the ζ = 0 case of PW with c = φ/ψ). The CDF is tabulated on
+    when c > 1 (docs/theory.md §1.5: the ζ = 0 case of PW with c = φ/ψ). The CDF is tabulated on
     x = (a+b)/2 − (b−a)/2·cos θ, which removes the edge singularities (the integrand in θ is
     smooth), with 2·10^5 trapezoid cells: error ≲ 1e-9. Moments: Narayana polynomials.
     """
@@ -70,7 +70,7 @@ def test_mp_test_law_is_a_probability_law():
     for c in (0.25, 1.0, 4.0):
         law = MPLaw(c, 2.0)
         assert law.cdf(law.b + 1) == pytest.approx(1.0, abs=1e-9)
-        # mean η and second moment η²(1 + c) (theory.md §1.6 with ζ = 0), from the tabulated CDF
+        # mean η and second moment η²(1 + c) (docs/theory.md §1.6 with ζ = 0), from the tabulated CDF
         xs = law.ppf((np.arange(200000) + 0.5) / 200000)
         assert xs.mean() == pytest.approx(law.moment(1), rel=1e-4)
         assert law.moment(2) == pytest.approx(4.0 * (1 + c))
@@ -185,7 +185,7 @@ def test_inverse_n_fit():
 
 
 def test_moment_extrapolation_linear_product_wishart():
-    # f(x) = x: the PW law is the product of Wisharts; m2 = 1 + φ/ψ + 1/ψ (theory.md §1.5)
+    # f(x) = x: the PW law is the product of Wisharts; m2 = 1 + φ/ψ + 1/ψ (docs/theory.md §1.5)
     class Linear:
         def moment(self, k):
             return {1: 1.0, 2: 1 + 1 / 0.5 + 1 / 0.5}[k]
@@ -214,7 +214,7 @@ def test_validate_small(act, phi, psi):
     assert d["tolerance"] == pytest.approx(0.02 * 1000 / min(rep.sizes["n0"], rep.sizes["n1"],
                                                               rep.sizes["m"]))
     assert d["kolmogorov"] <= d["tolerance"]
-    # m1 = η (theory.md §1.6) up to a 1/n0 bias and the noise across seeds. The bias comes from
+    # m1 = η (docs/theory.md §1.6) up to a 1/n0 bias and the noise across seeds. The bias comes from
     # the row norms of W (‖w_i‖² ~ χ²_{n0}/n0): for x² it is exactly E m1 − η = 6/n0 = 0.02 at
     # n0 = 300 (E[(z² − 1)²] = 3 E s⁴ − 2 E s² + 1 with E s⁴ = 1 + 2/n0), within 1 % of η; the
     # same fluctuation makes m1 of one matrix scatter by ~4·√(2/n0)/√n1 ≈ 0.025 for x², so
@@ -293,7 +293,7 @@ def test_kolmogorov_scales_like_one_over_n(act, phi, psi):
 
 @pytest.mark.slow
 def test_extrapolation_removes_the_polynomial_finite_size_bias():
-    # centred x² converges like 1/n with a big constant (theory.md §1.4, §7.5): at n0 = 1000
+    # centred x² converges like 1/n with a big constant (docs/theory.md §1.4, §7.5): at n0 = 1000
     # the raw m2 is biased by ~2 %, far beyond its standard error, while the a + b/n fit over
     # n0 = 250, 500, 1000 recovers the law's m2 = η²(1 + φ/ψ) = 8 within its error bar
     pytest.importorskip("rmtsym.law")

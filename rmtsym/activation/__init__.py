@@ -45,8 +45,8 @@ formula builds up is bounded by :data:`MAX_DEGREE` before it is built (SymPy wou
 combine ``((x**100)**100)**100`` into x**1000000; ``hermite(60, hermite(60))`` has degree
 3600).
 
-Parameters
-----------
+Free parameters
+---------------
 With ``params=None`` every other valid identifier (ASCII letters, digits and ``_``, not
 starting with ``_``) that is not a function, a constant or a shortcut becomes a free real
 parameter ``Symbol(name, real=True)``: ``Max(x, a*x)`` has the parameter ``a``.  Names
@@ -61,20 +61,25 @@ infinities).
 
 Named shortcuts
 ---------------
-=================  =======================================================
-``relu``           Max(x, 0)
-``leaky_relu``     Max(x, a·x) with free slope ``a``; ``leaky_relu(0.1)`` numeric slope
-``abs``            Abs(x)
-``tanh``, ``erf``  tanh(x), erf(x)
-``sigmoid``        1/(1 + exp(−x))
-``softplus``       log(1 + exp(x))
-``gelu``           x·(1 + erf(x/√2))/2  (exactly x·Φ(x))
-``silu``/``swish`` x/(1 + exp(−x))
-``elu``            Piecewise((x, x > 0), (α(exp(x) − 1), True)), α = 1; ``elu(alpha)``
-``hard_tanh``      Max(−1, Min(1, x))
-``linear``         x
-``hermite(k)``     probabilists' He_k(x), 1 ≤ k ≤ :data:`MAX_HERMITE` (He_0 = 1 is constant)
-=================  =======================================================
+=====================  =======================================================
+``relu``               Max(x, 0)
+``relu6``              Min(Max(x, 0), 6)
+``leaky_relu``         Max(x, a·x) with free slope ``a``; ``leaky_relu(0.1)`` numeric slope
+``abs``                Abs(x)
+``tanh``, ``erf``      tanh(x), erf(x)
+``sigmoid``            1/(1 + exp(−x))
+``hard_sigmoid``       Max(0, Min(1, x/6 + 1/2)) (PyTorch's convention)
+``softplus``           log(1 + exp(x))
+``softsign``           x/(1 + Abs(x))
+``gelu``               x·(1 + erf(x/√2))/2  (exactly x·Φ(x))
+``silu``, ``swish``    x/(1 + exp(−x))
+``mish``               x·tanh(log(1 + exp(x)))
+``elu``                Piecewise((x, x > 0), (α(exp(x) − 1), True)), α = 1; ``elu(alpha)``
+``selu``               λ·Piecewise((x, x > 0), (α(exp(x) − 1), True)), Klambauer et al.'s λ, α
+``hard_tanh``          Max(−1, Min(1, x))
+``linear``             x
+``hermite(k)``         probabilists' He_k(x), 1 ≤ k ≤ :data:`MAX_HERMITE` (He_0 = 1 is constant)
+=====================  =======================================================
 
 A bare name means the function applied to ``x`` — as the whole formula (``"tanh"``,
 ``"sin"``) or inside one (``"relu + x/10"``).  A non-parametric shortcut called with one

@@ -40,7 +40,7 @@ def _tree_guard(tree) -> None:
 
 
 _KINK_CALLS = {"Max", "Min", "max", "min", "Piecewise", "relu", "leaky_relu", "elu",
-               "hard_tanh", "hardtanh"}
+               "hard_tanh", "hardtanh", "selu", "relu6", "hard_sigmoid", "hardsigmoid", "softsign"}
 
 
 def _kink_call_guard(tree) -> None:
@@ -236,7 +236,7 @@ class _Builder:
         if fname.startswith("_"):
             _fail(f"the name {fname!r} is not allowed (names may not start with '_')")
         if fname not in _KNOWN or fname in _CONSTANTS:
-            _fail(f"unknown function {fname!r}")
+            _fail(f"unknown function {fname!r}{_suggestion(fname)}")
         if node.keywords:
             _fail(f"{fname}() takes no keyword arguments")
         if any(isinstance(a, ast.Starred) for a in node.args):
@@ -321,6 +321,23 @@ class _Builder:
         return _hermite_prob(int(k), u)
 
 
+def _suggestion(word: str) -> str:
+    """``"; did you mean 'selu'?"`` for the closest shortcut or function name, or ``""``."""
+    import difflib
+
+    from .shortcuts import SHORTCUTS
+    from .whitelist import FUNCTIONS
+
+    names = sorted(set(SHORTCUTS) | set(FUNCTIONS))
+    if word.lower() in names:
+        return f"; did you mean {word.lower()!r}?"
+    close = difflib.get_close_matches(word, names, n=1, cutoff=0.6) or \
+        difflib.get_close_matches(word.lower(), names, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    return f" (shortcuts: {', '.join(SHORTCUTS)})"
+
+
 def _parse_text(text: str, allowed) -> tuple:
     if len(text) > MAX_TEXT:
         _fail(f"the activation formula is too long ({len(text)} characters; at most {MAX_TEXT})")
@@ -345,6 +362,13 @@ def _parse_text(text: str, allowed) -> tuple:
         _fail("the activation formula cannot be parsed (too deep or too large)")
     _tree_guard(tree)
     _kink_call_guard(tree)
+    body = tree.body
+    if isinstance(body, ast.Name) and body.id not in _KNOWN and body.id != "x" \
+            and (allowed is None or body.id not in allowed) and not body.id.startswith("_") \
+            and body.id not in _REFUSED and body.id not in _RESERVED:
+        # a lone word that is neither a shortcut nor a function: not "a constant parameter"
+        _fail(f"unknown activation {body.id!r}: it is neither a shortcut nor a formula in x"
+              f"{_suggestion(body.id)}")
     builder = _Builder(stripped, allowed)
     try:
         expr = builder.expr(tree)

@@ -2,7 +2,7 @@
 
 * :mod:`rmtsym.applications.memorization` — training loss of random-feature ridge
   regression on random targets, E_train(γ) = 1 − φ/ψ − (φ/ψ)·γ²·G′(−γ)
-  (Pennington & Worah, NeurIPS 2017, §5; normalisation of ``theory.md`` §1.7).
+  (Pennington & Worah, NeurIPS 2017, §5; normalisation of ``docs/theory.md`` §1.7).
 * :mod:`rmtsym.applications.propagation` — the spectrum of the data Gram matrix
   K_l = Y_lᵀY_l/n_l through the layers of a deep random network, law(K_l) =
   MP_{m/n_l} ⊠ law(ζ_l K̂_{l−1} + (η_l − ζ_l) I) (PW §6; Benigni & Péché 2021), and the

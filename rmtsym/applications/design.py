@@ -2,7 +2,7 @@
 
 Pennington & Worah (NeurIPS 2017, §6) single out activations with ζ = 0, i.e.
 E[Z f(σZ)] = 0 (f orthogonal to x in L²(Gauss)): such layers whiten the data spectrum
-(``theory.md`` §1.8). More generally the spectrum depends on f only through ζ/η (up to a
+(``docs/theory.md`` §1.8). More generally the spectrum depends on f only through ζ/η (up to a
 scale), so a designer that reaches a target ratio ζ/η ∈ [0, 1] — with f centred,
 E f(σZ) = 0, and normalised, η = Var f(σZ) = 1 — covers the whole PW family.
 
@@ -200,9 +200,11 @@ def design_activation(family, params, zeta_over_eta=0, center: bool = True, norm
     dps = check_dps(dps)
     if not isinstance(zeta_over_eta, sp.Basic):
         try:
-            mpmath.mpf(zeta_over_eta)
+            target = mpmath.mpf(zeta_over_eta)
         except (ValueError, TypeError):
             raise ParameterError(f"the target zeta/eta must be a number, got {zeta_over_eta!r}")
+        if not mpmath.isfinite(target):
+            raise ParameterError(f"the target zeta/eta must be a finite number in [0, 1), got {zeta_over_eta!r}")
     R = sp.nsimplify(zeta_over_eta, rational=True) if not isinstance(zeta_over_eta, sp.Basic) else zeta_over_eta
     if not R.is_number or R < 0:
         raise RmtsymError(f"the target zeta/eta = {zeta_over_eta} is impossible: zeta/eta lies in [0, 1]")

@@ -4,8 +4,8 @@ Pennington & Worah (NeurIPS 2017, §5 "memorization") train the readout of a one
 random-feature network on random targets and express the training loss through the
 Stieltjes transform of M = YYᵀ/m.
 
-Normalisation (``theory.md`` §1.7, the one checked against simulation)
-------------------------------------------------------------------------
+Normalisation (``docs/theory.md`` §1.7, the one checked against simulation)
+---------------------------------------------------------------------------
 Features Y = f(WX) ∈ R^{n1×m} (f centred), targets T ∈ R^{n2×m} with iid N(0, 1) entries,
 ridge parameter γ > 0, readout
 
@@ -23,14 +23,14 @@ Result (exact; push-through identity T − W2*ᵀY = γ T (YᵀY/m + γ)^{-1}, t
             = 1 − φ/ψ − (φ/ψ) γ² G′(−γ)
 
 with G the Pennington–Worah Stieltjes transform of YYᵀ/m (the quartic Q(G, z) = 0 of
-``theory.md`` §1.4) and G′ = dG/dz = −Q_z/Q_G from the implicit equation (never by finite
+``docs/theory.md`` §1.4) and G′ = dG/dz = −Q_z/Q_G from the implicit equation (never by finite
 differences). G(−γ) is real and lies in [−1/γ, 0); it is followed by continuation along the
 negative real axis from z = −10⁴ (where G ≈ 1/z), then polished by Newton's method at the
 requested precision.
 
 Limits: γ → ∞ gives 1; γ → 0 gives max(0, 1 − rank/m), where rank/m = min(1, n1/m) = min(1, φ/ψ)
 for a nonlinear f, and min(1, φ/ψ, φ) for a linear f (η = ζ), whose features have rank
-at most n0 (``theory.md`` §1.4, atom at 0).
+at most n0 (``docs/theory.md`` §1.4, atom at 0).
 """
 from __future__ import annotations
 
@@ -186,7 +186,7 @@ def _g_and_dg_numpy(eta, zeta, phi, psi, gamma, steps=N_STEPS):
 def train_loss_numpy(eta, zeta, phi, psi, gamma):
     """Training loss E_train in double precision, vectorised (numpy broadcasting).
 
-    E_train = 1 − φ/ψ − (φ/ψ) γ² G′(−γ)   (Pennington & Worah 2017; theory.md §1.7).
+    E_train = 1 − φ/ψ − (φ/ψ) γ² G′(−γ)   (Pennington & Worah 2017; docs/theory.md §1.7).
 
     Parameters
     ----------
@@ -221,7 +221,7 @@ def _mp_coeffs(eta, zeta, phi, psi):
 def stieltjes_negative_axis(eta, zeta, phi, psi, gamma, dps: int = 30):
     """G(−γ) and G′(−γ) of the Pennington–Worah law to ``dps`` digits.
 
-    The root of the quartic Q(G, z) = 0 (theory.md §1.4) is followed in double precision
+    The root of the quartic Q(G, z) = 0 (docs/theory.md §1.4) is followed in double precision
     along the negative real axis from z = −10⁴ (continuation, nearest root at each step),
     then polished by Newton's method at ``dps`` + 10 digits; G′ = −Q_z/Q_G implicitly.
 
@@ -273,7 +273,7 @@ def train_loss(eta, zeta, phi, psi, gamma, dps: int = 30) -> Certified:
 
     E_train(γ) = 1 − φ/ψ − (φ/ψ)·γ²·G′(−γ)
 
-    (Pennington & Worah, NeurIPS 2017, §5; normalisation and derivation of ``theory.md``
+    (Pennington & Worah, NeurIPS 2017, §5; normalisation and derivation of ``docs/theory.md``
     §1.7: E_train = (γ²/m) E tr (YᵀY/m + γ)^{-2}). G is the Stieltjes transform of
     M = YYᵀ/m and G′ is computed from the implicit equation Q(G, z) = 0.
 
@@ -315,7 +315,7 @@ def train_loss_limits(eta, zeta, phi, psi) -> Dict[str, sp.Expr]:
     γ → ∞: E_train → 1 (the readout vanishes). γ → 0 (interpolation limit):
     E_train → 1 − rank(Y)/m, i.e. max(0, 1 − φ/ψ) for a nonlinear activation and
     max(0, 1 − φ/ψ, 1 − φ) for a linear one (η = ζ), whose features have rank ≤ n0
-    (theory.md §1.7 and the atom at 0 of §1.4).
+    (docs/theory.md §1.7 and the atom at 0 of §1.4).
 
     Returns
     -------
@@ -427,6 +427,9 @@ def simulate_train_loss(activation, phi, psi, gammas, n0: int, seeds: int = 4, s
         _check_gamma(g)
     if seeds < 1 or n0 < 2:
         raise ParameterError("simulation needs n0 >= 2 and at least one seed")
+    from ..sampler import check_sample_memory, sample_sizes
+
+    check_sample_memory(*sample_sizes(phi, psi, n0), seeds=seeds)  # before the first draw
     if method not in ("trace", "ridge"):
         raise ParameterError(f"method must be 'trace' or 'ridge', got {method!r}")
     per_seed = []
@@ -484,7 +487,7 @@ def memorization(activation, phi, psi, gammas: Sequence, sigma_w=1, sigma_x=1,
                  dps: int = 30) -> MemorizationResult:
     """E_train(γ) for an activation (η, ζ from :func:`rmtsym.gaussian.gaussian_moments`).
 
-    See :func:`train_loss` for the formula (Pennington & Worah 2017; theory.md §1.7).
+    See :func:`train_loss` for the formula (Pennington & Worah 2017; docs/theory.md §1.7).
     """
     from ..gaussian import gaussian_moments
 

@@ -16,7 +16,9 @@ handlers, never at module level (``python -X importtime -m rmtsym --help`` shows
 
 With ``--json`` a subcommand prints exactly one JSON object on stdout and nothing
 else; high-precision numbers are JSON strings of decimal digits. Without it the same
-payload is printed as readable ``key: value`` lines. Any user error is printed to
+payload is printed as a short, aligned summary: the handler puts it under the payload's
+``_text`` key (which ``--json`` never prints), else :func:`rmtsym.cli._format.generic`
+renders the payload. Any user error is printed to
 stderr as one sentence and the exit code is 2; no traceback ever leaks.
 """
 from __future__ import annotations
@@ -174,19 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _text(payload, indent: int = 0) -> str:
-    pad = " " * indent
-    lines = []
-    for key, value in payload.items():
-        if isinstance(value, dict):
-            lines.append(f"{pad}{key}:")
-            lines.append(_text(value, indent + 2))
-        elif isinstance(value, list) and len(value) > 12 and not isinstance(value[0], (list, dict)):
-            shown = ", ".join(str(v) for v in value[:6])
-            lines.append(f"{pad}{key}: [{shown}, ... ({len(value)} values)]")
-        else:
-            lines.append(f"{pad}{key}: {value}")
-    return "\n".join(lines)
+def _text(payload) -> str:
+    from ._format import generic
+
+    return generic(payload) if isinstance(payload, dict) else str(payload)
 
 
 _NEGATIVE_VALUE = None
@@ -239,10 +232,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
               file=sys.stderr)
         return 2
     try:
+        text = payload.pop("_text", None) if isinstance(payload, dict) else None
         if getattr(args, "json", False):
             print(json.dumps(payload))
         else:
-            text = payload.pop("_text", None) if isinstance(payload, dict) else None
             print(text if text is not None else _text(payload))
         sys.stdout.flush()
     except BrokenPipeError:  # output cut short (``rmtsym ... | head``): not an error

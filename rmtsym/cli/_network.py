@@ -15,6 +15,8 @@ Parsing only: the network itself is :class:`rmtsym.networks.model.Network`.
 """
 from __future__ import annotations
 
+import math
+
 from ..errors import ParameterError
 
 __all__ = ["add_network_arguments", "network_from_args", "split_list"]
@@ -52,7 +54,7 @@ def _whole(text, name):
         v = float(text)
     except (TypeError, ValueError):
         raise ParameterError(f"{name} must be a whole number, got {text!r}") from None
-    if v != int(v) or v < 1:
+    if not math.isfinite(v) or v != int(v) or v < 1:
         raise ParameterError(f"{name} must be a positive whole number, got {text!r}")
     return int(v)
 

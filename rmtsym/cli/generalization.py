@@ -8,8 +8,6 @@ over the n samples.  Argument parsing and output only; the mathematics is in
 """
 from __future__ import annotations
 
-import os
-
 from . import add_json_flag, add_precision_flag, parse_int, parse_number_list
 from ..errors import ActivationError, ParameterError
 
@@ -41,19 +39,15 @@ def _axis(text, name):
 
 
 def _check_plot_path(path):
-    from ..export.plots import _format_of, _matplotlib
+    from ..export.plots import check_figure_path
 
-    _format_of(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise ParameterError(f"the folder of the figure file does not exist: {os.path.dirname(path)!r}")
-    _matplotlib()
+    check_figure_path(path)
 
 
 def handle(args) -> dict:
     from ..applications.generalization.curve import generalization
     from ..numbers import check_dps
-    from .moments import _activation, _parse_params
+    from ._activation import activation_from_args
 
     if not isinstance(args.activation, str) or not args.activation.strip():
         raise ActivationError("the activation formula is empty")
@@ -79,8 +73,7 @@ def handle(args) -> dict:
         raise ParameterError("--d is the dimension of the simulation; add --simulate")
     if args.plot:
         _check_plot_path(args.plot)
-    names, values = _parse_params(args.params)
-    act = _activation(args.activation, names, values)
+    act = activation_from_args(args)
     curve = generalization(act, psi1, psi2, ridge, signal=signal[0], noise=noise[0],
                            nonlinear=nonlinear[0], dps=dps, simulate=simulate)
     out = curve.as_json(dps)

@@ -6,69 +6,58 @@ only; the mathematics lives in :mod:`rmtsym.gaussian`.
 """
 from __future__ import annotations
 
-import re
-
 from . import add_json_flag, add_precision_flag, add_sigma_flags
-from ..errors import ActivationError, ParameterError
+from ._activation import activation_from_args, add_params_flag
+from ._format import rows
 
 #: where ``rmtsym --help`` lists this command (see :mod:`rmtsym.cli`)
 SECTION = "single layer"
 ORDER = 10
 
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?(/\d+)?")
-
-
-def _parse_params(text):
-    """``a,b`` (free parameters) or ``a=0.1,b=2`` (parameters with values).
-
-    Returns (names, values) where values maps a name to its numeric string.
-    """
-    names, values = [], {}
-    if text is None:
-        return names, values
-    for item in (s.strip() for s in str(text).split(",")):
-        if not item:
-            continue
-        if "=" in item:
-            name, val = (p.strip() for p in item.split("=", 1))
-            if not _NUMBER.fullmatch(val):
-                raise ParameterError(f"--params: the value of {name!r} must be a number, got {val!r}")
-            values[name] = val
-        else:
-            name = item
-        if not _NAME.fullmatch(name) or name.startswith("_") or name == "x":
-            raise ParameterError(f"--params: {name!r} is not a valid parameter name")
-        names.append(name)
-    return names, values
-
-
-def _activation(spec, names, values):
-    import sympy as sp
-
-    from ..activation import parse_activation
-
-    act = parse_activation(spec, params=names or None) if names else parse_activation(spec)
-    if values:
-        by_name = {str(p): p for p in act.params}
-        missing = [n for n in values if n not in by_name]
-        if missing:
-            raise ParameterError(f"--params: the activation has no parameter named {missing[0]!r}")
-        act = act.subs({by_name[n]: sp.Rational(v) for n, v in values.items()})
-    return act
-
-
 def handle(args) -> dict:
     from ..gaussian import gaussian_moments
 
-    if not isinstance(args.activation, str) or not args.activation.strip():
-        raise ActivationError("the activation formula is empty")
-    names, values = _parse_params(args.params)
-    act = _activation(args.activation, names, values)
+    act = activation_from_args(args)
     gm = gaussian_moments(act, sigma_w=args.sigma_w, sigma_x=args.sigma_x, dps=args.dps)
     payload = gm.as_json(args.dps)
     payload["activation"] = args.activation
+    if not args.json:
+        payload["_text"] = summary(payload)
     return payload
+
+
+def _method(p, key):
+    if p[f"{key}_closed_form"]:
+        expr = p[f"{key}_expr"]
+        if expr is None or p[key] is None or expr == p[key] or len(expr) > 90:
+            return "closed form" + (" (in --json)" if expr and len(expr) > 90 and p[key] is not None else "")
+        return f"closed form: {expr}"
+    digits = p.get(f"{key}_digits")
+    return f"{p[f'{key}_method']}" + (f", {digits} certified digits" if digits else "")
+
+
+def summary(p: dict) -> str:
+    """The human summary of ``rmtsym moments``."""
+    sw, sx = p["sigma_w"], p["sigma_x"]
+    name = p["expr"] if len(p["expr"]) <= 60 else p["activation"]
+    head = f"Gaussian moments of f(x) = {name} at sigma = sigma_w*sigma_x"
+    head += f" (sigma_w = {sw}, sigma_x = {sx})" if (sw, sx) != ("1", "1") else " = 1"
+    lines = [head]
+    items = []
+    for key, label in (("mean", "mean  E f(sZ)"), ("eta", "eta   Var f(sZ)"),
+                       ("zeta", "zeta  (E[Z f(sZ)])^2")):
+        value = p[key] if p[key] is not None else p[f"{key}_expr"]
+        if p[key] is None and value is not None and len(value) > 200:
+            value = value[:200] + " ... (in --json)"
+        items.append((label, value, _method(p, key)))
+    lines += rows(items)
+    if p["params"]:
+        lines.append(f"  free parameters: {', '.join(p['params'])}")
+    for c in p.get("conditions") or []:
+        lines.append(f"  assuming {c}")
+    for n in p.get("notes") or []:
+        lines.append(f"  note: {n}")
+    return "\n".join(lines)
 
 
 def register(subparsers) -> None:
@@ -83,7 +72,6 @@ def register(subparsers) -> None:
                                       "shortcut (relu, gelu, silu, ...)")
     add_sigma_flags(p)
     add_precision_flag(p)
-    p.add_argument("--params", default=None,
-                   help="free parameters, e.g. 'a,b' (kept symbolic) or 'a=0.1' (given values)")
+    add_params_flag(p)
     add_json_flag(p)
     p.set_defaults(handler=handle)

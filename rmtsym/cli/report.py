@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 
 from . import add_json_flag, add_sigma_flags, parse_int, parse_number_list
+from ._activation import activation_from_args, add_params_flag
 
 #: where ``rmtsym --help`` lists this command (see :mod:`rmtsym.cli`)
 SECTION = "export"
@@ -20,7 +21,8 @@ def handle_report(args) -> dict:
 
     gammas = parse_number_list(args.gamma, "--gamma") if args.gamma else list(DEFAULT_GAMMAS)
     command = "rmtsym report " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else None
-    out = write_report(args.activation, args.phi, args.psi, output=args.output, fmt=args.format,
+    act = activation_from_args(args) if args.params is not None else args.activation
+    out = write_report(act, args.phi, args.psi, output=args.output, fmt=args.format,
                        figures=args.figures, sigma_w=args.sigma_w, sigma_x=args.sigma_x,
                        dps=parse_int(args.dps, "--dps", 5), gammas=gammas, n0=parse_int(args.n0, "--n0", 10),
                        seeds=parse_int(args.seeds, "--seeds", 1), seed=parse_int(args.seed, "--seed", 0),
@@ -29,8 +31,6 @@ def handle_report(args) -> dict:
         out["_text"] = "wrote " + ", ".join(out["paths"])
     else:
         out["_text"] = out["document"]
-    if args.json:
-        out.pop("_text", None)
     return out
 
 
@@ -57,5 +57,6 @@ def register(subparsers) -> None:
     p.add_argument("--seed", default="0", help="base seed of the simulation (default 0)")
     p.add_argument("--dps", default="20", help="decimal digits of the numbers (default 20)")
     add_sigma_flags(p)
+    add_params_flag(p)
     add_json_flag(p)
     p.set_defaults(handler=handle_report)

@@ -2,12 +2,14 @@
 
 Argument parsing and output only; the simulation lives in :mod:`rmtsym.sampler`, the
 statistics in :mod:`rmtsym.validation`, the figure in :mod:`rmtsym.export.plots`
-(Pennington & Worah, NeurIPS 2017; conventions of theory.md §1.1).
+(Pennington & Worah, NeurIPS 2017; conventions of docs/theory.md §1.1).
 """
 from __future__ import annotations
 
 from . import add_json_flag, add_sigma_flags, parse_int, parse_number_list
 from ..errors import ParameterError
+from ._activation import activation_from_args, add_params_flag
+from ._format import rows, short
 
 #: where ``rmtsym --help`` lists these commands (see :mod:`rmtsym.cli`)
 SECTION = "single layer"
@@ -31,6 +33,7 @@ def _common_arguments(p) -> None:
                         "matrix in law as L·X' with L the Bartlett factor of W (Gaussian entries "
                         "only, about half the work); 'auto' (default) takes Bartlett when it can")
     add_sigma_flags(p)
+    add_params_flag(p)
     p.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
 
 
@@ -54,11 +57,16 @@ def _floats(values):
 
 
 def handle_sample(args) -> dict:
-    from ..sampler import sample_eigenvalues
+    from ..sampler import sample_eigenvalues, sample_sizes
     from ..validation import moments, moments_se
 
-    res = sample_eigenvalues(args.activation, args.phi, args.psi, _n0(args.n0),
-                             seeds=parse_int(args.seeds, "--seeds", 1), seed=parse_int(args.seed, "--seed", 0),
+    seeds = parse_int(args.seeds, "--seeds", 1)
+    n1 = sample_sizes(args.phi, args.psi, _n0(args.n0))[1]
+    if seeds * n1 > MAX_PRINTED:  # refused before sampling, not after
+        raise ParameterError(f"{seeds * n1} eigenvalues are too many to print (at most {MAX_PRINTED}); "
+                             f"use fewer seeds or a smaller n0")
+    res = sample_eigenvalues(activation_from_args(args), args.phi, args.psi, _n0(args.n0),
+                             seeds=seeds, seed=parse_int(args.seed, "--seed", 0),
                              sigma_w=args.sigma_w, sigma_x=args.sigma_x, entries=args.entries,
                              center=not args.no_center, progress=True if args.progress else None,
                              method=args.method)
@@ -83,7 +91,67 @@ def handle_sample(args) -> dict:
         "seconds": res.seconds,
         "eigenvalues": pooled.tolist(),
     }
+    out["activation"] = args.activation
+    if not args.json:
+        out["_text"] = _sample_text(out, pooled)
     return out
+
+
+def _sizes_line(out) -> str:
+    s = out["sizes"]
+    seeds = s["seeds"]
+    return (f"n0 = {s['n0']}, n1 = {s['n1']}, m = {s['m']} (phi = {short(s['phi'], 6)}, psi = {short(s['psi'], 6)}); "
+            f"{seeds} matri{'x' if seeds == 1 else 'ces'}, {out.get('entries', 'gaussian')} entries")
+
+
+def _moment_rows(out, law=None):
+    items = []
+    for k, v in out["moments"].items():
+        se = out["moments_se"].get(k)
+        val = short(v, 8) + (f" +- {short(se, 2)}" if se is not None else "")
+        note = f"law {short(law[k], 8)}" if law else ("standard error over the matrices" if k == "m1" and se is not None else "")
+        items.append((k, val, note))
+    return items
+
+
+def _sample_text(out, eigs) -> str:
+    lines = [f"Eigenvalues of M = YY^T/m, Y = f(WX), f = {out['activation']}: {_sizes_line(out)}"]
+    items = [("eigenvalues", f"{eigs.size} (min {short(float(eigs.min()), 8)}, max {short(float(eigs.max()), 8)})",
+              "all of them with --json")]
+    items += _moment_rows(out)
+    items += [("drawn by", f"{out['method']} ({out['seconds']:.3g} s)"),
+              ("centred", f"yes, E f(sigma Z) = {short(out['center'], 8)} subtracted" if out["centered"] else "no")]
+    return "\n".join(lines + rows(items))
+
+
+def _validate_text(out) -> str:
+    lines = [f"Simulation against the Pennington-Worah law, f = {out['activation']}: {_sizes_line(out)}"]
+    items = [("verdict", f"{out['verdict']} (Kolmogorov {short(out['kolmogorov'], 4)} vs tolerance {short(out['tolerance'], 4)})"),
+             ("Kolmogorov", short(out["kolmogorov"], 6), f"sup |F_emp - F| at x = {short(out['kolmogorov_at'], 6)}"),
+             ("Wasserstein-1", short(out["wasserstein1"], 6))]
+    for side in ("lower", "upper"):
+        e = (out.get("edges") or {}).get(side)
+        if e:
+            items.append((f"{side} edge", f"{short(e['empirical'], 6)} +- {short(e['empirical_se'], 2)}",
+                          f"law {short(e['theory'], 8)}"))
+    items += _moment_rows(out, out["law_moments"])
+    for (x0, m), emp in zip(out.get("atoms") or [], out.get("empirical_atom_mass") or []):
+        items.append(("atom", f"at {short(x0, 6)}: mass {short(emp, 6)}", f"law {short(m, 8)}"))
+    o = out.get("outliers") or {}
+    if o.get("count"):
+        items.append(("outliers", f"{o['count']} ({short(o['per_matrix'], 3)} per matrix), largest {short(o['largest'], 6)}"))
+    items.append(("eta, zeta", f"{short(out['eta'], 10)}, {short(out['zeta'], 10)}"))
+    if out.get("plot"):
+        items.append(("figure", out["plot"]))
+    lines += rows(items)
+    ex = out.get("extrapolation")
+    if ex:
+        lines.append(f"  fit m_k(n0) = a + b/n0 over n0 = {', '.join(map(str, ex[0]['sizes']))}:")
+        lines += rows([(f"m{e['k']}", f"a = {short(e['a'], 8)} +- {short(e['a_se'], 2)}",
+                        f"law {short(e['law'], 8)}, z = {short(e['z_score'], 3)}") for e in ex], indent=4)
+    if out.get("note"):
+        lines.append(f"  note: {out['note']}")
+    return "\n".join(l for l in lines if l.strip())
 
 
 def handle_validate(args) -> dict:
@@ -96,11 +164,11 @@ def handle_validate(args) -> dict:
         if len(set(sizes)) < 2 or min(sizes) < 1:
             raise ParameterError("--extrapolate needs at least two different sizes n0 >= 1")
     if args.plot:
-        from ..export.plots import _format_of, _matplotlib
+        from ..export.plots import check_figure_path
 
-        _format_of(args.plot)  # a bad extension or a missing matplotlib fails before sampling
-        _matplotlib()
-    rep = validate(args.activation, args.phi, args.psi, _n0(args.n0),
+        check_figure_path(args.plot)  # a bad extension or folder, or no matplotlib: before sampling
+    act = activation_from_args(args)
+    rep = validate(act, args.phi, args.psi, _n0(args.n0),
                    seeds=parse_int(args.seeds, "--seeds", 1), seed=parse_int(args.seed, "--seed", 0),
                    sigma_w=args.sigma_w, sigma_x=args.sigma_x, entries=args.entries,
                    tolerance=tolerance, progress=True if args.progress else None,
@@ -119,9 +187,12 @@ def handle_validate(args) -> dict:
         from ..validation import moment_extrapolation
 
         out["extrapolation"] = moment_extrapolation(
-            args.activation, args.phi, args.psi, sizes=sizes, seeds=rep.sizes["seeds"],
+            act, args.phi, args.psi, sizes=sizes, seeds=rep.sizes["seeds"],
             kmax=3, law=rep.law, seed=rep.result.seed, sigma_w=args.sigma_w,
             sigma_x=args.sigma_x, entries=args.entries, method=args.method)
+    out["activation"] = args.activation
+    if not args.json:
+        out["_text"] = _validate_text(out)
     return out
 
 

@@ -8,6 +8,8 @@ Argument parsing and output only; the mathematics lives in :mod:`rmtsym.law` and
 from __future__ import annotations
 
 from . import add_json_flag, add_precision_flag, add_sigma_flags, parse_number_list
+from ._activation import activation_from_args, add_params_flag
+from ._format import rows, short
 from ..errors import ParameterError
 from ..numbers import check_dps, decimal_string
 
@@ -23,13 +25,16 @@ def _law(args):
     given_eta = args.eta is not None or args.zeta is not None
     if args.activation and given_eta:
         raise ParameterError("give either an activation or --eta and --zeta, not both")
+    if given_eta and args.params is not None:
+        raise ParameterError("--params belongs to an activation; with --eta and --zeta there is none")
     if given_eta:
         if args.eta is None or args.zeta is None:
             raise ParameterError("--eta and --zeta must be given together")
         return PenningtonWorahLaw(args.eta, args.zeta, args.phi, args.psi, dps=dps)
     if not args.activation or not str(args.activation).strip():
         raise ParameterError("give an activation (e.g. tanh) or --eta E --zeta Z")
-    return PenningtonWorahLaw.from_activation(args.activation, args.phi, args.psi,
+    act = activation_from_args(args)
+    return PenningtonWorahLaw.from_activation(act, args.phi, args.psi,
                                               sigma_w=args.sigma_w, sigma_x=args.sigma_x, dps=dps)
 
 
@@ -80,7 +85,60 @@ def handle_spectrum(args) -> dict:
     terms = collected_terms(expr, G, z)  # collected in G, factored coefficients
     out["equation_latex"] = " ".join(terms).lstrip("+ ") + " = 0"
     out["equation_symbolic"] = str(law.derivation.generic.quartic.value.expr)
+    if not args.json:
+        out["_text"] = _spectrum_text(args, out, _plain_equation(expr))
     return out
+
+
+def _plain_equation(expr) -> str:
+    """Q(G, z) collected in G with 10-digit coefficients, for reading."""
+    import sympy as sp
+
+    from ..symbols import G
+
+    poly = sp.Poly(sp.expand(expr), G)
+    terms = []
+    for (k,), c in sorted(poly.terms(), reverse=True):
+        c = sp.N(sp.expand(c), 10)
+        cs = sp.sstr(c) if c.is_Add is False else f"({sp.sstr(c)})"
+        terms.append(cs if k == 0 else f"{cs}*G" + (f"^{k}" if k > 1 else ""))
+    return " + ".join(terms).replace("+ -", "- ") + " = 0"
+
+
+def _head(args, out) -> str:
+    src = f"f = {args.activation}" if args.activation else f"eta = {short(out['eta'])}, zeta = {short(out['zeta'])}"
+    line = f"Pennington-Worah law of M = YY^T/m ({src}; phi = n0/m = {args.phi}, psi = n0/n1 = {args.psi})"
+    return line
+
+
+def _law_rows(args, out):
+    items = []
+    if args.activation:
+        items += [("eta", out["eta"], "Var f(sigma Z)"), ("zeta", out["zeta"], "(E[Z f(sigma Z)])^2")]
+    return items
+
+
+def _spectrum_text(args, out, equation) -> str:
+    case = {"general": "general (quartic in G)", "marchenko-pastur": "zeta = 0: Marchenko-Pastur",
+            "product-wishart": "eta = zeta: product of two Wisharts (cubic)"}.get(out["case"], out["case"])
+    items = [("support", ", ".join(f"[{a}, {b}]" for a, b in out["support"]) or "none (atoms only)",
+              "edges from the discriminant")]
+    for x0, m in out["atoms"]:
+        items.append(("atom", f"at {x0}, mass {m}"))
+    items += _law_rows(args, out)
+    items += [(k, v, "exact series at z = infinity" if k == "m1" else "") for k, v in out["moments"].items()]
+    items += [("case", case), ("equation", equation, "Q(G, z), G(z) ~ 1/z")]
+    lines = [_head(args, out)] + rows(items)
+    lines += [f"  note: {n}" for n in out.get("notes", [])]
+    return "\n".join(lines)
+
+
+def _points_text(args, out, key, what) -> str:
+    items = [(f"{key}({x})", v, f"{d} digits") for x, v, d in zip(out["x"], out[key], out["digits"])]
+    items += _law_rows(args, out)
+    lines = [_head(args, out), f"  {what}"] + rows(items)
+    lines += [f"  note: {n}" for n in out.get("notes", [])]
+    return "\n".join(lines)
 
 
 def _points(args):
@@ -95,6 +153,8 @@ def handle_pdf(args) -> dict:
     out["x"] = xs
     out["pdf"] = [v.decimal(max(1, v.digits)) for v in vals]
     out["digits"] = [v.digits for v in vals]
+    if not args.json:
+        out["_text"] = _points_text(args, out, "pdf", "density of the continuous part, -Im G(x + i0)/pi")
     return out
 
 
@@ -106,6 +166,8 @@ def handle_cdf(args) -> dict:
     out["x"] = xs
     out["cdf"] = [v.decimal(max(1, v.digits)) for v in vals]
     out["digits"] = [v.digits for v in vals]
+    if not args.json:
+        out["_text"] = _points_text(args, out, "cdf", "P(X <= x), atoms included")
     return out
 
 
@@ -120,6 +182,7 @@ def _add_law_arguments(p, at: bool) -> None:
     if at:
         p.add_argument("--at", required=True, help="comma-separated points x1,x2,...")
     add_sigma_flags(p)
+    add_params_flag(p)
     add_precision_flag(p)
     add_json_flag(p)
 

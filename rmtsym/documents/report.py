@@ -135,7 +135,6 @@ def _figures(data: ReportData, directory: str, prefix: str, n0: int, seeds: int,
     from ..export.plots import plot_spectrum
     from ..export.figures import plot_memorization
 
-    os.makedirs(directory, exist_ok=True)
     res = sample_eigenvalues(data.activation, float(data.phi), float(data.psi), n0, seeds=seeds, seed=seed,
                              sigma_w=float(data.sigma_w), sigma_x=float(data.sigma_x))
     ks = float(kolmogorov_distance(res, data.law))
@@ -197,6 +196,16 @@ def write_report(activation, phi, psi, output: Optional[str] = None, fmt: Option
         raise ParameterError(f"the format must be tex or md, got {fmt!r}")
     if figures and not output:
         raise ParameterError("--figures needs --output FILE (the figures are saved next to it)")
+    if output:
+        folder = os.path.dirname(os.path.abspath(output))
+        if not os.path.isdir(folder):  # nothing is created that was not asked for
+            raise ParameterError(f"the folder of the output file does not exist: {folder}")
+        if os.path.isdir(output):
+            raise ParameterError(f"the output {output!r} is a folder; give a file name")
+    if figures:
+        from ..export.plots import _matplotlib
+
+        _matplotlib()  # a missing matplotlib fails before any work
     fig_dir = os.path.dirname(os.path.abspath(output)) if (figures and output) else None
     prefix = os.path.splitext(os.path.basename(output))[0] if output else None
     data = build_report(activation, phi, psi, sigma_w, sigma_x, dps, gammas, figure_dir=fig_dir,
@@ -204,8 +213,6 @@ def write_report(activation, phi, psi, output: Optional[str] = None, fmt: Option
     text = render_tex(data, command) if fmt == "tex" else render_markdown(data, command)
     out = {"format": fmt, "paths": [], "summary": data.summary()}
     if output:
-        d = os.path.dirname(os.path.abspath(output))
-        os.makedirs(d, exist_ok=True)
         with open(output, "w", encoding="utf-8") as fh:
             fh.write(text)
         out["paths"] = [os.path.abspath(output)] + [os.path.abspath(p) for p in data.figures.values()]

@@ -46,11 +46,13 @@ def p_equation_expr() -> Tuple[sp.Expr, Dict]:
 
 
 def p_equation_latex(env: str = "align*") -> str:
-    r"""The Pennington–Worah P-equation and the G–P relation (PW 2017, Thm. 1; theory.md §1.4)::
+    r"""The Pennington–Worah P-equation and the G–P relation (PW 2017, Thm. 1; docs/theory.md §1.4)::
 
         G(z) = (ψ/z) P(1/(zψ)) + (1 − ψ)/z,
         P = 1 + (η − ζ) t P_φ P_ψ + P_φ P_ψ t ζ / (1 − P_φ P_ψ t ζ),
         P_φ = 1 + (P − 1)φ,  P_ψ = 1 + (P − 1)ψ,  t = 1/(zψ).
+
+    Returns the LaTeX of these equations.
     """
     rows = [
         ("G(z)", r"= \frac{\psi}{z}\, P\!\left(\frac{1}{z\psi}\right) + \frac{1 - \psi}{z},"),
@@ -223,10 +225,12 @@ def moments_latex(moments: Sequence, env: str = "align*", width: int = LINE_WIDT
 # ---------------------------------------------------------------------------------------
 
 def memorization_formula_latex(env: str = "align*") -> str:
-    r"""The memorization loss (PW 2017 §5; theory.md §1.7, normalisation checked there)::
+    r"""The memorization loss (PW 2017 §5; docs/theory.md §1.7, normalisation checked there)::
 
         E_train(γ) = (γ²/m) E tr (YᵀY/m + γ)^{-2} = 1 − φ/ψ − (φ/ψ) γ² G′(−γ),
         G′(z) = −∂_z Q / ∂_G Q.
+
+    Returns the LaTeX of these equations in the environment ``env``.
     """
     rows = [
         (r"E_{\mathrm{train}}(\gamma)", r"= \frac{\gamma^{2}}{m}\,\mathbb{E}\operatorname{tr}"
@@ -257,7 +261,7 @@ def memorization_table_latex(gammas: Sequence, losses: Sequence, simulated: Opti
 
 def layer_map_latex(env: str = "align*") -> str:
     r"""The layer map of the data Gram K_l = Y_lᵀY_l/n_l (PW 2017 §6; Benigni–Péché 2021;
-    theory.md §1.8), with the mean-field recursion of the pre-activation variance::
+    docs/theory.md §1.8), with the mean-field recursion of the pre-activation variance::
 
         law(K_l) = MP_{m/n_l} ⊠ law(ζ_l K_{l−1}/κ_{l−1} + (η_l − ζ_l) I),
         q_1 = σ_w²σ_x², q_{l+1} = σ_w² η_l, η_l = Var f(√q_l Z), ζ_l = (E[Z f(√q_l Z)])².

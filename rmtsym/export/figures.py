@@ -3,7 +3,7 @@
 The single-spectrum histogram lives in :mod:`rmtsym.export.plots` (sampler engineer's);
 this module adds the figures of issue 7, drawn like it with matplotlib's object-oriented API
 on an Agg canvas (no pyplot state). Theory: Pennington & Worah, NeurIPS 2017
-(memorization §5, propagation §6); theory.md §1.7–1.8.
+(memorization §5, propagation §6); docs/theory.md §1.7–1.8.
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def plot_memorization(gammas, curves: Sequence[Tuple[np.ndarray, str]], path: Op
     gammas : array
         The γ grid of the curves.
     curves : sequence of (values, label)
-        Theory curves E_train(γ) = 1 − φ/ψ − (φ/ψ)γ²G′(−γ) (PW 2017 §5; theory.md §1.7).
+        Theory curves E_train(γ) = 1 − φ/ψ − (φ/ψ)γ²G′(−γ) (PW 2017 §5; docs/theory.md §1.7).
     points : sequence of (gammas, mean, se, label)
         Simulated losses (error bars are ± 2 se).
     """

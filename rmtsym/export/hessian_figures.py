@@ -10,13 +10,11 @@ theory", ICML 2017.
 from __future__ import annotations
 
 import math
-import os
 from typing import Dict, Optional, Sequence
 
 import numpy as np
 
-from ..errors import ParameterError
-from .plots import _format_of, _matplotlib
+from .plots import _matplotlib
 
 __all__ = ["check_figure_path", "plot_model_sweep", "plot_index_energy", "plot_spectrum_panels",
            "plot_freeness", "plot_minimizer_energies", "plot_three_halves"]
@@ -26,13 +24,10 @@ _COLORS = ["#c0392b", "#2471a3", "#229954", "#7d3c98", "#d68910", "#17a589", "#5
 
 def check_figure_path(path: str) -> str:
     """Refuse, before any work, a figure path with an unknown extension or a missing folder
-    (nothing is created), or a missing matplotlib."""
-    _format_of(path)
-    folder = os.path.dirname(os.path.abspath(str(path)))
-    if not os.path.isdir(folder):
-        raise ParameterError(f"the folder of the figure file does not exist: {folder}")
-    _matplotlib()
-    return str(path)
+    (nothing is created), or a missing matplotlib (:func:`rmtsym.export.plots.check_figure_path`)."""
+    from .plots import check_figure_path as check
+
+    return check(path)
 
 
 def _new(nrows=1, ncols=1, figsize=None, dpi=150):
@@ -206,6 +201,8 @@ def plot_minimizer_energies(phis, mean, se, curves: Sequence, path: Optional[str
                             dpi: int = 150):
     """Energies of minimizers (mean ± 2 se, and the single runs) against φ, with reference curves.
 
+    Parameters
+    ----------
     curves : sequence of (φ grid, values, label)
     runs : sequence of (φ, energies of the single runs)
     extra : sequence of (φ values, means, se, label)

@@ -7,7 +7,7 @@ canvas, so no global backend (pyplot state) is touched.
 The histogram shows the eigenvalues that do not sit on an atom, normalised by the
 *total* number of eigenvalues (atoms included): its area is then the empirical
 continuous mass, directly comparable with the law's density ρ(x) = −Im G(x + i0)/π,
-whose integral is 1 − (atom masses) (Pennington & Worah, NeurIPS 2017; theory.md §1.4).
+whose integral is 1 − (atom masses) (Pennington & Worah, NeurIPS 2017; docs/theory.md §1.4).
 Atoms are marked by a vertical line with the theoretical and empirical masses in the
 legend.
 """
@@ -41,6 +41,19 @@ def _format_of(path: str) -> str:
     if ext not in FORMATS:
         raise ParameterError(f"the figure file must end in .{', .'.join(FORMATS)}; got {path!r}")
     return ext
+
+
+def check_figure_path(path: str) -> str:
+    """Refuse, before any work, a figure path with an unknown extension, a folder that does
+    not exist (nothing is created) or that is itself a folder, or a missing matplotlib."""
+    _format_of(path)
+    folder = os.path.dirname(os.path.abspath(str(path)))
+    if not os.path.isdir(folder):
+        raise ParameterError(f"the folder of the figure file does not exist: {folder}")
+    if os.path.isdir(str(path)):
+        raise ParameterError(f"the figure path {str(path)!r} is a folder; give a file name")
+    _matplotlib()
+    return str(path)
 
 
 def _fmt(v) -> str:

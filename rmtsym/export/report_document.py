@@ -135,9 +135,9 @@ def _atoms_text(data: ReportData, math_wrap) -> str:
     if data.case == "product-wishart":
         return ("Atoms: " + ", ".join(parts) + ", the mass " + math_wrap(r"\max(0, 1 - \psi/\varphi, 1 - \psi)")
                 + " at 0 of a linear $f$, whose features have rank at most " + math_wrap(r"\min(n_0, m)")
-                + " (theory.md §1.4).")
+                + " (docs/theory.md §1.4).")
     return ("Atoms: " + ", ".join(parts) + ", the mass " + math_wrap(r"\max(0, 1 - \psi/\varphi)")
-            + " = " + math_wrap(r"\max(0, 1 - m/n_1)") + " at 0 of a nonlinear $f$ (theory.md §1.4).")
+            + " = " + math_wrap(r"\max(0, 1 - m/n_1)") + " at 0 of a nonlinear $f$ (docs/theory.md §1.4).")
 
 
 def _edge_block(data: ReportData, env: str) -> Optional[str]:
@@ -235,7 +235,7 @@ def render_tex(data: ReportData, command: Optional[str] = None) -> str:
             b.append("So " + M("M") + " has the Marchenko--Pastur law with ratio "
                      + M(r"c = \varphi/\psi = n_1/m") + " and scale " + M(r"\eta")
                      + ": the activation behaves spectrally like an i.i.d.\\ matrix of variance "
-                     + M(r"\eta") + " (theory.md \\S1.5).")
+                     + M(r"\eta") + " (docs/theory.md \\S1.5).")
     else:
         b.append("Neither " + M(r"\zeta = 0") + " (Marchenko--Pastur) nor " + M(r"\eta = \zeta")
                  + " (product of Wisharts) holds; the quartic is irreducible and is the equation of the law.")
@@ -273,7 +273,7 @@ def render_tex(data: ReportData, command: Optional[str] = None) -> str:
 
     b.append(r"\section*{Memorization}")
     b.append("Random-feature ridge regression on random " + M(r"\mathcal{N}(0,1)")
-             + " targets (PW \\S5; normalisation of theory.md \\S1.7): the training loss is")
+             + " targets (PW \\S5; normalisation of docs/theory.md \\S1.7): the training loss is")
     b.append(E.memorization_formula_latex())
     sim = data.memorization_simulation
     b.append(r"\begin{center}")
@@ -389,7 +389,7 @@ def render_markdown(data: ReportData, command: Optional[str] = None) -> str:
         o.append(f"![density]({os.path.basename(data.figures['density'])})")
         o.append("")
     o.append("## Memorization")
-    o.append("Ridge regression of random targets on the features (PW §5; theory.md §1.7):")
+    o.append("Ridge regression of random targets on the features (PW §5; docs/theory.md §1.7):")
     o.append("")
     o.append(_md_block(E.memorization_formula_latex()))
     o.append("")

@@ -21,9 +21,11 @@ _CATEGORY_COLORS = ["#2471a3", "#c0392b", "#f1c40f", "#229954", "#7d3c98", "#d68
 
 
 def check_heatmap(path: str) -> None:
-    """A figure file name matplotlib can write, and matplotlib installed (checked up front)."""
-    _format_of(path)
-    _matplotlib()
+    """A figure file name matplotlib can write in an existing folder, and matplotlib
+    installed (checked up front)."""
+    from .plots import check_figure_path
+
+    check_figure_path(path)
 
 
 def default_value_column(frame, grid: Sequence[str]) -> Optional[str]:

@@ -1,7 +1,7 @@
 r"""Gaussian moments of an activation: the engine behind η and ζ.
 
 Pennington & Worah (NeurIPS 2017, "Nonlinear random matrix theory for deep learning",
-§1.2–1.3 of ``shared/reference/theory.md``) show that the spectrum of M = YYᵀ/m,
+§1.2–1.3 of ``docs/theory.md``) show that the spectrum of M = YYᵀ/m,
 Y = f(WX), depends on the activation f only through two Gaussian integrals.  With
 σ = σw·σx and Z ~ N(0, 1):
 

@@ -75,7 +75,13 @@ def _to_sigma(value, name):
         return val
     if not val.is_real or not (val > 0) or not val.is_finite:
         raise ParameterError(f"{name} must be a positive number, got {value}")
+    if not SIGMA_RANGE[0] <= val <= SIGMA_RANGE[1]:
+        raise ParameterError(f"{name} must lie between {SIGMA_RANGE[0]:g} and {SIGMA_RANGE[1]:g}, got {value}")
     return val
+
+
+#: the scales σw, σx accepted (beyond them Gaussian integrals overflow or underflow)
+SIGMA_RANGE = (1e-12, 1e12)
 
 
 def _evaluate(expr, subs, dps):

@@ -1,7 +1,7 @@
 """Route 2: exact moments by free probability, enumerating non-crossing partitions.
 
 Péché (Electron. Commun. Probab. 24, 2019) shows that the Pennington–Worah law is the
-limiting spectrum of the Gaussian-equivalent linear model (``theory.md`` §2)::
+limiting spectrum of the Gaussian-equivalent linear model (``docs/theory.md`` §2)::
 
     Y_lin = √ζ · Ŵ X̂ + √(η − ζ) · Z,
     μ_PW = MP_{φ/ψ} ⊠ T#MP_{1/ψ},        T(λ) = ζλ + (η − ζ).
@@ -212,7 +212,7 @@ def free_moments(k: int) -> List[sp.Expr]:
 
     m_n(ab) = Σ_{π∈NC(n)} (φ/ψ)^{n−#π} Π_{V∈K(π)} m_{|V|}(b), with
     m_j(b) = Σ_{σ∈NC(j)} Π_{V∈σ} κ_{|V|}(b), κ_1(b) = η, κ_j(b) = ζ^j ψ^{1−j} (j ≥ 2);
-    Péché (2019) / theory.md §2 for the law, Nica & Speicher (2006) Thm. 14.4 for ⊠.
+    Péché (2019) / docs/theory.md §2 for the law, Nica & Speicher (2006) Thm. 14.4 for ⊠.
 
     Parameters
     ----------

@@ -1,7 +1,7 @@
 """Route 1: exact moments from the power series of the Pennington–Worah P-equation.
 
 Pennington & Worah (NeurIPS 2017, "Nonlinear random matrix theory for deep learning",
-Thm. 1; ``shared/reference/theory.md`` §1.4, §1.6) give the Stieltjes transform of the
+Thm. 1; ``docs/theory.md`` §1.4, §1.6) give the Stieltjes transform of the
 limiting spectrum of M = YYᵀ/m through an auxiliary series P(t), t = 1/(zψ)::
 
     P   = 1 + (η − ζ) t P_φ P_ψ + P_φ P_ψ t ζ / (1 − P_φ P_ψ t ζ)
@@ -83,7 +83,7 @@ def series_moments(k: int) -> List[sp.Expr]:
     """Exact limiting moments m_1..m_k from the series of the P-equation.
 
     m_j = lim E (1/n1) tr (YYᵀ/m)^j = ψ^{1−j} p_j, where P(t) = 1 + Σ p_j t^j solves
-    the Pennington–Worah equation (NeurIPS 2017, Thm. 1; theory.md §1.4)
+    the Pennington–Worah equation (NeurIPS 2017, Thm. 1; docs/theory.md §1.4)
     P = 1 + (η − ζ) t P_φ P_ψ + P_φ P_ψ t ζ / (1 − P_φ P_ψ t ζ),
     P_φ = 1 + (P − 1)φ, P_ψ = 1 + (P − 1)ψ.
 

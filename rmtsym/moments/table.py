@@ -4,7 +4,7 @@ Every limiting moment is a polynomial
 
     m_k = Σ coeff · η^a ζ^b φ^c ψ^(−d),       a + b = k,  b ≠ 1,
 
-with integer coefficients (Pennington & Worah 2017; theory.md §1.6). The table lists
+with integer coefficients (Pennington & Worah 2017; docs/theory.md §1.6). The table lists
 one row per monomial, with the counting interpretation where one is justified:
 
 * b = 0 (the ζ = 0 / Marchenko–Pastur part): the coefficient of η^k (φ/ψ)^c is the
@@ -12,7 +12,7 @@ one row per monomial, with the counting interpretation where one is justified:
   partitions of [k] with k − c blocks (MP_{φ/ψ} has free cumulants (φ/ψ)^{n−1};
   Nica & Speicher 2006, Prop. 12.11 and Lecture 9).
 * m_2, ζ²/ψ = ζ² n1/n0: the single 4-cycle (i1 μ1 i2 μ2) of the walk with i1 ≠ i2,
-  μ1 ≠ μ2 (theory.md §1.6). In the wick route it is the one pairing of the all-A
+  μ1 ≠ μ2 (docs/theory.md §1.6). In the wick route it is the one pairing of the all-A
   word in which the W's pair by equal rows and the X's by equal columns, forcing the
   four inner indices a to coincide: n1² m² n0 · n0^{−2} / (n1 m²) = n1/n0.
 * every term: writing u = P − 1, the P-equation is
@@ -73,7 +73,7 @@ def _interpretation(k: int, a: int, b: int, c: int, d: int, coeff: int) -> str:
 def coefficient_table(k: int, method: str = "series") -> List[Dict]:
     """Rows (one per monomial) of the integer coefficients of m_1..m_k.
 
-    m_j = Σ coefficient · η^a ζ^b φ^c ψ^(−d) (Pennington & Worah 2017, theory.md §1.6).
+    m_j = Σ coefficient · η^a ζ^b φ^c ψ^(−d) (Pennington & Worah 2017, docs/theory.md §1.6).
 
     Parameters
     ----------

@@ -1,6 +1,6 @@
 """Route 3: exact finite-size moments of the Gaussian-equivalent linear model by Wick pairings.
 
-Model (Péché 2019; ``theory.md`` §2)::
+Model (Péché 2019; ``docs/theory.md`` §2)::
 
     Y = √ζ · W X + √(η − ζ) · Z,     M = YYᵀ/m,
     W: n1×n0, N(0, 1/n0);   X: n0×m, N(0, 1);   Z: n1×m, N(0, 1);  all independent, real.

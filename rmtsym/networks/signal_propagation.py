@@ -1,18 +1,20 @@
 """Mean-field signal propagation in deep random networks (edge of chaos).
 
 Model (Poole et al., NeurIPS 2016; Schoenholz, Gilmer, Ganguli & Sohl-Dickstein, "Deep
-information propagation", ICLR 2017; ``theory.md`` §5.6)
+information propagation", ICLR 2017; ``docs/theory.md`` §5.6)
 --------------------------------------------------------------------------------------
 h^l = W^l φ(h^{l−1}) + b^l with W^l_ij ~ N(0, σw²/n_{l−1}), b^l_i ~ N(0, σb²), wide layers.
 The activation φ is *not* centred here (unlike the Pennington–Worah layer map of
 :mod:`rmtsym.applications.propagation`): the bias and the mean of φ both feed the length.
 
-Length map        q^l = σw² E φ(√q^{l−1} Z)² + σb²                → fixed point q*
-Correlation map   c^l = (σw² E[φ(u1)φ(u2)] + σb²)/q*,  u1 = √q* z1,
-                  u2 = √q* (c z1 + √(1−c²) z2)                       → fixed point c*
-χ1 = ∂c^l/∂c^{l−1}|_{c=1} = σw² E φ′(√q* Z)²   (ordered < 1 = critical < chaotic)
-ξ_q^{-1} = −log( σw² ∂_q E φ(√q Z)²|_{q*} ) = −log( χ1 + σw² E φ″φ )
-ξ_c^{-1} = −log( σw² E[φ′(u1*)φ′(u2*)] )  at c*  (= −log χ1 when c* = 1)
+The maps and depth scales::
+
+    Length map        q^l = σw² E φ(√q^{l−1} Z)² + σb²                → fixed point q*
+    Correlation map   c^l = (σw² E[φ(u1)φ(u2)] + σb²)/q*,  u1 = √q* z1,
+                      u2 = √q* (c z1 + √(1−c²) z2)                       → fixed point c*
+    χ1 = ∂c^l/∂c^{l−1}|_{c=1} = σw² E φ′(√q* Z)²   (ordered < 1 = critical < chaotic)
+    ξ_q^{-1} = −log( σw² ∂_q E φ(√q Z)²|_{q*} ) = −log( χ1 + σw² E φ″φ )
+    ξ_c^{-1} = −log( σw² E[φ′(u1*)φ′(u2*)] )  at c*  (= −log χ1 when c* = 1)
 
 Derivatives are taken in the distributional sense and never through Stein's lemma on a
 kinked φ: φ′ comes from SymPy (ReLU′ = Heaviside), and the length-map slope uses
@@ -70,7 +72,7 @@ def length_fixed_point(activation, sigma_w=1, sigma_b=0, q0=1, dps: int = 20,
                        max_iter: int = 4000) -> LengthFixedPoint:
     r"""Fixed point q* of the length map q ↦ σw² E φ(√q Z)² + σb², reached from q⁰ = ``q0``.
 
-    Schoenholz et al. (ICLR 2017), eq. for q^l; theory.md §5.6. Exact when E φ(√q Z)² is
+    Schoenholz et al. (ICLR 2017), eq. for q^l; docs/theory.md §5.6. Exact when E φ(√q Z)² is
     affine in q (linear, ReLU, leaky ReLU: q* = σb²/(1 − σw² a) for E φ² = a q); else the
     iteration is run and polished by a secant root of F(q) − q, certified by repeating at
     higher precision.
@@ -167,7 +169,7 @@ def correlation_map(activation, c, q_star, sigma_w=1, sigma_b=0, dps: int = 15):
     r"""c ↦ (σw² E[φ(u1)φ(u2)] + σb²)/q*, (u1, u2) ~ N(0, q*[[1, c], [c, 1]]).
 
     Schoenholz et al. (ICLR 2017); closed forms for ReLU (arc-cosine), erf (arcsin) and the
-    identity, nested quadrature otherwise (theory.md §5.6).
+    identity, nested quadrature otherwise (docs/theory.md §5.6).
     """
     I = integrals_for(activation)
     with mpmath.workdps(dps + 5):
@@ -271,7 +273,7 @@ def c_fixed_point(activation, q_star, sigma_w=1, sigma_b=0) -> Certified:
 
 
 def signal_propagation(activation, sigma_w=1, sigma_b=0, q0=1, dps: int = 15) -> SignalPropagation:
-    r"""q*, χ1, c*, ξ_q, ξ_c and the phase of a deep random network (theory.md §5.6).
+    r"""q*, χ1, c*, ξ_q, ξ_c and the phase of a deep random network (docs/theory.md §5.6).
 
     Parameters
     ----------

@@ -34,15 +34,10 @@ MAX_SEEDS = 1_000_000
 
 
 def available_memory() -> int:
-    """Bytes of memory available to a simulation (MemAvailable, or 4 GiB when unknown)."""
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 4 << 30
+    """Bytes of memory available to a simulation (see :func:`rmtsym.resources.available_memory`)."""
+    from ..resources import available_memory as _available
+
+    return _available()
 
 
 @dataclass

@@ -28,7 +28,7 @@ solver falls back to ``mpmath.polyroots``.
 
 References: J. Pennington and P. Worah, "Nonlinear random matrix theory for deep
 learning", NeurIPS 2017 (the quartic and the root-selection problem);
-``shared/reference/theory.md`` §1.4–§2.
+``docs/theory.md`` §1.4–§2.
 
 Where things are: :mod:`~rmtsym.solver.branch` (the :class:`BranchSolver`: tables, branch
 points, support, atoms), :mod:`~rmtsym.solver.double_path` (selection and continuation in

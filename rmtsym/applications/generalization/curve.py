@@ -4,7 +4,7 @@ r"""One call for a point or a curve of the generalization error (the CLI's front
 forms their grid (λ outermost, then ψ2, ψ1 innermost: each (λ, ψ2) gives a curve in ψ1),
 computes the Mei–Montanari test risk, bias, variance and training error at every point at
 the requested precision (:func:`.mei_montanari.mm_risk`), the closed-form limits at a
-single point (:mod:`.limits`), and optionally simulates the same points
+single point (:mod:`rmtsym.applications.generalization.limits`), and optionally simulates the same points
 (:func:`.simulate.simulate_points`).  :meth:`GeneralizationCurve.dense` gives a fine
 double-precision curve for figures (:func:`.mei_montanari.risk_numpy`).
 """

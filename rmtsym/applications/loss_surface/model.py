@@ -96,8 +96,10 @@ def critical_energy_edge(phi, dps: int = 30) -> Certified:
 
     The real edges of a law with R-transform R are the critical values of
     z(g) = R(g) + 1/g. With R(g) = 1/(1 − φg) + v g, the left edge is 0 when z(g) = 0 and
-    z′(g) = 0 have a common root g < 0:
+    z′(g) = 0 have a common root g < 0::
+
         1/(1 − φg) + v g + 1/g = 0,    φ/(1 − φg)² + v − 1/g² = 0.
+
     Eliminating v = 1/g² − φ/(1 − φg)² leaves one equation in g, solved by mpmath's
     root finder; ε_c = v/2.
     """

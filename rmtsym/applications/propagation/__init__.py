@@ -1,7 +1,7 @@
 """Propagation of the data spectrum through the layers of a deep random network.
 
-Model (Pennington & Worah, NeurIPS 2017, §6; Benigni & Péché, EJP 2021; ``theory.md`` §1.8)
------------------------------------------------------------------------------------------
+Model (Pennington & Worah, NeurIPS 2017, §6; Benigni & Péché, EJP 2021; ``docs/theory.md`` §1.8)
+------------------------------------------------------------------------------------------------
 Data X ∈ R^{n0×m} with iid N(0, σx²) entries; layers Y_l = f(W_l Y_{l−1}) − μ_l with
 W_l ∈ R^{n_l×n_{l−1}} of iid N(0, σw²/n_{l−1}) entries (Y_0 = X) and μ_l the Gaussian mean
 that centres the layer; the data Gram matrix of layer l is K_l = Y_lᵀY_l/n_l (m×m).
@@ -19,18 +19,19 @@ independent nonlinear noise), so
 
     law(K_l) = MP_{m/n_l} ⊠ law( ζ_l K_{l−1}/κ_{l−1} + (η_l − ζ_l) I ),
 
-which is the reference map of theory.md §1.8 when f is normalised (κ = η = 1). With
+which is the reference map of docs/theory.md §1.8 when f is normalised (κ = η = 1). With
 ``normalize=True`` f is replaced by (f − E f(Z))/√(Var f(Z)), i.e. η(q) → η(q)/η(1),
 ζ(q) → ζ(q)/η(1), and with σw = σx = 1 every layer has q = η = 1.
 
 Three routes are provided:
+
 * the algebraic law of each layer, Q_l(G, z) = 0, built by :func:`rmtsym.algebraic.scale`,
   :func:`~rmtsym.algebraic.shift` and :func:`~rmtsym.algebraic.mp_product`; its degree in G
   doubles with every layer (2, 4, 8, 16, 32, 64 for K_0 … K_5), so it is built up to
   ``max_algebraic_layers`` (default 3), with densities from
   :class:`rmtsym.solver.BranchSolver` where the degree is at most 8;
 * the Silverstein fixed point of the whole chain (nested subordination, damped, warm-started
-  from Im z = 20 and continued towards the real axis, asserting Im G < 0, theory.md §2), used
+  from Im z = 20 and continued towards the real axis, asserting Im G < 0, docs/theory.md §2), used
   for densities of deeper layers;
 * exact moments by an independent route: the S-transform series S_{K_l} = S_{H_l}·S_{MP},
   S_{MP_c}(w) = 1/(1 + c w), i.e. χ_{K_l}(w) = χ_{H_l}(w)/(1 + c_l w) with χ the inverse of the

@@ -175,9 +175,9 @@ def fixed_point_stieltjes(z, phi, layer_list: Sequence[Layer], sigma_x=1, steps:
     G_{H_l}(u) = G_{K_{l−1}}((u − b_l)/a_l)/a_l for H_l = a_l K_{l−1} + b_l (a_l = 0: 1/(u − b_l)),
     K_0 = σx²·MP_{1/φ} explicit. The unknowns g_0 … g_L are solved jointly (Newton, with a
     damped fixed-point step as fallback), continued from Im z = 20 down to Im z in ``steps``
-    geometric steps (theory.md §2). Each point is computed twice (``steps`` and 2·``steps``);
+    geometric steps (docs/theory.md §2). Each point is computed twice (``steps`` and 2·``steps``);
     points where the two disagree are redone with 8·``steps``, and Im G < 0 is asserted
-    (a fixed point with Im G > 0 is spurious, theory.md §2 trap). With ``strict=False`` a
+    (a fixed point with Im G > 0 is spurious, docs/theory.md §2 trap). With ``strict=False`` a
     point whose residual stays above 1e-7 (seen exactly at a spectral edge) is returned as is
     and a spurious point (seen within ≈ 1e-3 of an atom) is returned as NaN, instead of
     raising.

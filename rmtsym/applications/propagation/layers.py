@@ -71,7 +71,7 @@ def mean_field(activation, layers: int, sigma_w=1, sigma_x=1, normalize: bool = 
     """Pre-activation variances q_l and the Gaussian moments η_l, ζ_l of each layer.
 
     q_1 = σw²σx², q_{l+1} = σw² η_l with η_l = Var f(√q_l Z) (centred f; Schoenholz et al.
-    2017, theory.md §5.6); ζ_l = (E[Z f(√q_l Z)])². With ``normalize``, f → (f − μ0)/√η at
+    2017, docs/theory.md §5.6); ζ_l = (E[Z f(√q_l Z)])². With ``normalize``, f → (f − μ0)/√η at
     unit variance, so η_l and ζ_l are divided by η(q = 1).
 
     Returns

@@ -123,7 +123,7 @@ def propagate(activation, phi, layers: int, widths=None, psi=None, sigma_w=1, si
     """Spectrum of the data Gram K_l = Y_lᵀY_l/n_l through L random layers.
 
     law(K_l) = MP_{m/n_l} ⊠ law(ζ_l K_{l−1}/κ_{l−1} + (η_l − ζ_l) I)   (PW 2017 §6;
-    theory.md §1.8), K_0 = XᵀX/n0 ~ σx²·MP_{1/φ}.
+    docs/theory.md §1.8), K_0 = XᵀX/n0 ~ σx²·MP_{1/φ}.
 
     Parameters
     ----------

@@ -14,7 +14,7 @@ from .layers import _as_expr
 
 
 def is_zeta_zero(activation, sigma=1, dps: int = 30) -> bool:
-    """Decide exactly whether ζ = (E[Z f(σZ)])² vanishes (PW's "new class", theory.md §1.8).
+    """Decide exactly whether ζ = (E[Z f(σZ)])² vanishes (PW's "new class", docs/theory.md §1.8).
 
     Decided symbolically: ζ's closed form from :func:`rmtsym.gaussian.gaussian_moments`
     simplifies to 0 (or f is even, which forces E[Z f(σZ)] = 0 for every σ). A certified

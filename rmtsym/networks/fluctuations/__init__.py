@@ -4,11 +4,11 @@ The statistical-field-theory view of Schoenholz, Pennington & Sohl-Dickstein ("A
 between random neural networks and statistical field theory", arXiv:1710.06570): q^l =
 ‖h^l‖²/n_l fluctuates by O(1/√width) around the mean field, correlated along depth.
 
-* :mod:`.moments` — what one layer does given the layer before (Gaussian integrals in the
+* :mod:`rmtsym.networks.fluctuations.moments` — what one layer does given the layer before (Gaussian integrals in the
   variance v, weight-law corrections);
 * :mod:`.exact` — the exact level: positively homogeneous activations with Gaussian (or
   bias-free orthogonal) weights, every moment a finite product;
-* :mod:`.gaussian` — first order in 1/width for any activation, with the second-order
+* :mod:`rmtsym.networks.fluctuations.gaussian` — first order in 1/width for any activation, with the second-order
   estimate of what it neglects;
 * :mod:`.pairs` — two inputs: both lengths and the correlation;
 * :mod:`.field_theory` — the Gaussian action along depth, its Fourier modes, correlation

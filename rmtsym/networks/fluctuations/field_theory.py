@@ -9,7 +9,7 @@ input at the fixed point q* of the length map (:func:`.predict.fixed_point_input
 
 **The field.** φ_l = δv^{l+1}, l = 1..L: the fluctuation of the variance σw² p^l + σb² that
 layer l hands to the next (p^l = ‖φ(h^l)‖²/n; for a linear network φ_l = σw² δq^l). To first
-order in 1/n (:mod:`.gaussian`) it is the autoregressive chain
+order in 1/n (:mod:`rmtsym.networks.fluctuations.gaussian`) it is the autoregressive chain
 
     φ_l = a φ_{l−1} + ξ_l,    φ_0 = 0,    ξ_l ~ N(0, s²) independent,
     a = σw² F′(q*)  (= χ_q, the slope of the length map),   s² = σw⁴ G(q*)/n,

@@ -6,7 +6,7 @@ The variance of the units of layer l given the layer before, v^l = σ_{w,l}² p^
     q^l = v^l + ε^l_q,    v^{l+1} = σ_{w,l+1}² (F_l(v^l) + s_l + ε^l_p) + σ_{b,l+1}²,
 
 where (ε_q, ε_p) are the layer's conditional fluctuations, of covariance Σ_l(v)/n_l
-(:mod:`.moments`: [[2v², C], [C, G]] for Gaussian weights, plus the weight law's fourth-moment
+(:mod:`rmtsym.networks.fluctuations.moments`: [[2v², C], [C, G]] for Gaussian weights, plus the weight law's fourth-moment
 or orthogonal change), and s_l is the weight law's O(1/n) shift of E[p | x]. Write v̄^l for the
 mean field (v̄^{l+1} = σ_{w,l+1}² F_l(v̄^l) + σ_{b,l+1}²), δ^l = v^l − v̄^l, and
 

@@ -7,7 +7,7 @@ previous activations x (p = ‖x‖²/n_in), and the order parameters
 
 are averages over the n_out units. With Gaussian weights the units are i.i.d. N(0, v) given x,
 v = σw² p + σb², so every conditional statistic of (q, p') is a one-dimensional Gaussian
-integral of the variance v:
+integral of the variance v::
 
     E[q | x] = v,   E[p' | x] = F(v) = E φ(√v Z)²,
     n_out · Cov((q, p') | x) = [[2v², C(v)], [C(v), G(v)]],

@@ -4,7 +4,7 @@ For inputs x_a, x_b the order parameters of layer l are the 2 × 2 Gram matrix o
 pre-activations, q^l = (q_aa, q_bb, q_ab) = (‖h_a‖², ‖h_b‖², h_a·h_b)/n_l, and the
 correlation c^l = q_ab/√(q_aa q_bb). Given the layer before, the units (h_a, h_b)_i are i.i.d.
 N(0, V) with V = σw² P + σb² (P the Gram matrix of the previous activations), so the Gaussian
-(first order in 1/width) theory of :mod:`.gaussian` holds with a three-component state
+(first order in 1/width) theory of :mod:`rmtsym.networks.fluctuations.gaussian` holds with a three-component state
 v = (V_aa, V_bb, V_ab):
 
     δ^{l+1} = σ_{w,l+1}² (J_l δ^l + ½ H_l[δ^l, δ^l] + s_l + ε^l_p),
@@ -21,7 +21,7 @@ Cov(c^l, c^k) = ∇c_lᵀ Cov(q^l, q^k) ∇c_k. For one input this is the theory
 Pennington & Sohl-Dickstein (arXiv:1710.06570); the pair extends it to the correlation map of
 Schoenholz, Gilmer, Ganguli & Sohl-Dickstein (ICLR 2017).
 
-Weight laws, as for one input (:mod:`.moments`): orthogonal layers replace the Gram matrix Ĝ of
+Weight laws, as for one input (:mod:`rmtsym.networks.fluctuations.moments`): orthogonal layers replace the Gram matrix Ĝ of
 the Gaussian units s = h − σb b by the fixed (or Beta-fluctuating) Ω, so that
 Σ ← Σ + (r − 1) D C Dᵀ and s ← s + ½ (r − 1) ∂²F : C/n_out, with D = ∂E f/∂V, C the
 covariance n·Cov(Ĝ) = (U_ac U_bd + U_ad U_bc) and r = (1 − n_out/n_in) n_in/(n_in + 2) for a
@@ -31,7 +31,7 @@ moments of the previous activations, E ∂⁴ g written through the Hessian of E
 
 The 2-D Gaussian integrals are composite Gauss–Legendre quadrature in double precision, with
 panels split at the kinks of φ (they move with the outer variable). Error estimate: the
-relative second-order correction of each single input's variance (:mod:`.gaussian`) at the
+relative second-order correction of each single input's variance (:mod:`rmtsym.networks.fluctuations.gaussian`) at the
 deeper layer, applied to every entry of the block (the same O(depth²/width²) compounding); for
 the correlation also the next term of the delta method, ½ tr(H_l Σ_lk H_k Σ_kl) (H the Hessian
 of c in q), which is what makes c non-Gaussian when Var c is not small.

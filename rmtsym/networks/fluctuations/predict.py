@@ -2,7 +2,7 @@ r"""One entry point: the mean and covariance of q^l across layers, by the best l
 
 :func:`fluctuations` uses the **exact** level (:mod:`.exact`) when every activation is positively
 homogeneous and the weights are Gaussian (any σb) or orthogonal without bias, and the
-**Gaussian** (first order in 1/width) theory (:mod:`.gaussian`) otherwise; the result names the
+**Gaussian** (first order in 1/width) theory (:mod:`rmtsym.networks.fluctuations.gaussian`) otherwise; the result names the
 method and carries, for the Gaussian level, the estimated size of the neglected terms, and for
 the exact level how far first order would have been.
 

@@ -10,7 +10,7 @@ variance q^l (:mod:`rmtsym.networks.mean_field`):
 
 * :mod:`.series` — power series of the S-transform (reversion, products);
 * :mod:`.layers` — the law of D_l² = φ_l′(√q^l Z)², its moments, atoms and the weight factors;
-* :mod:`.moments` — exact moments m_k from the S-transform product (any precision);
+* :mod:`rmtsym.networks.jacobian.moments` — exact moments m_k from the S-transform product (any precision);
 * :mod:`.algebraic` — the polynomial equation when every D_l² is 0/1-valued;
 * :mod:`.density` — the subordination solver for any D² laws (double precision);
 * :mod:`.law` — :class:`JacobianLaw`, the scipy.stats-like law of a network;

@@ -6,7 +6,7 @@ S_ν(w) = χ_ν(w)(1 + w)/w, one layer maps M_{l−1} = J_{l−1}J_{l−1}ᵀ (n
 M_l = D_l W̃_l M_{l−1} W̃_lᵀ D_l (n_l × n_l). The nonzero spectrum of W̃ M W̃ᵀ is that of
 M^{1/2} W̃ᵀW̃ M^{1/2}; passing from n_{l−1} to n_l dimensions multiplies ψ by c_l = n_{l−1}/n_l,
 so the free argument of layer l is w_l = w_{l−1} c_l. With W the argument of M_L and
-C_l = n_l/n_L (w_l = W/C_l), the S-transforms multiply to
+C_l = n_l/n_L (w_l = W/C_l), the S-transforms multiply to::
 
     1/z = χ_{M_L}(W) = [w_0/(1 + w_0)] Π_l S_{D_l²}(w_l) S_{W̃_lᵀW̃_l}(w_{l−1}),
 
