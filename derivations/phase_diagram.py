@@ -26,8 +26,8 @@ features than samples (n1 ≥ m, i.e. φ ≥ ψ). Method: ``rmtsym memorization 
 swept over φ and a logarithmic γ axis.
 
 More surfaces. Any other subcommand can be added as a panel with ``--surface "COMMAND ARGS;
-X=SPEC; Y=SPEC; COLUMN"`` (or an entry of ``SURFACES``), e.g. a test-risk surface over
-(ψ1, λ) once a ``generalization`` command exists.
+X=SPEC; Y=SPEC; COLUMN"`` (or an entry of ``SURFACES``); the test-risk surface of random-features
+ridge regression over (ψ1, λ) is one of them (double descent at ψ1 = ψ2, tamed by the ridge).
 
 Usage::
 
@@ -53,6 +53,11 @@ SURFACES = [
      "x": ("phi", "0.1:2:{n}"), "y": ("gamma", "1e-3:1e2:{n}:log"), "value": "train_loss.0",
      "title": "tanh, ψ = 1: training loss E_train (PW 2017 §5)", "label": "E_train",
      "xlabel": "φ = n0/m", "ylabel": "ridge γ"},
+    {"key": "generalization", "command": "generalization",
+     "args": ["relu", "--psi2", "3", "--noise", "0.2", "--dps", "15"],
+     "x": ("psi1", "0.1:30:{n}:log"), "y": ("ridge", "1e-4:10:{n}:log"), "value": "test_risk",
+     "title": "ReLU random features, ψ2 = n/d = 3, τ² = 0.2: test risk (Mei & Montanari 2022)",
+     "label": "test risk R", "xlabel": "ψ1 = N/d", "ylabel": "ridge λ", "fast_n": 12},
 ]
 
 
@@ -166,6 +171,7 @@ def signal_diagrams(args, sweep_kw, n_w, n_b):
 def surface(args, sweep_kw, spec, n):
     x, xs = spec["x"]
     y, ys = spec["y"]
+    n = spec.get("fast_n", n) if args.fast else n
     grid = {x: xs.format(n=n), y: ys.format(n=n)}
     f = _run(sweep_kw, spec["command"], spec["args"], grid)
     log_x = xs.endswith(":log")
@@ -189,6 +195,32 @@ def memorization_checks(f):
     for _, g in f.groupby("phi"):
         v = g.sort_values("gamma")["train_loss.0"].to_numpy(float)
         out["monotone_in_gamma"] &= bool(np.all(np.diff(v) > -1e-12))
+    return out
+
+
+def generalization_checks(f, psi2=3.0):
+    """Double descent on the surface: at the smallest ridge the risk peaks (in ψ1) at the
+    interpolation threshold ψ1 = ψ2; at the largest ridge the curve decreases in ψ1 (no peak);
+    towards the largest ψ1 the risk approaches the closed-form ψ1 → ∞ limit of the command."""
+    out = {}
+    lam = np.sort(f["ridge"].unique())
+    curves = {float(v): f[f["ridge"] == v].sort_values("psi1") for v in lam}
+    low = curves[float(lam[0])]
+    xs = low["psi1"].to_numpy(float)
+    k = int(np.nanargmax(low["test_risk"].to_numpy(float)))
+    out["ridge_min"] = float(lam[0])
+    out["peak_psi1_at_smallest_ridge"] = float(xs[k])
+    # the grid is logarithmic: the peak must sit on one of the two points around ψ1 = ψ2
+    out["peak_at_threshold"] = bool(abs(math.log(xs[k] / psi2)) <= math.log(xs[1] / xs[0]) + 1e-12)
+    monotone = [v for v, g in curves.items() if np.all(np.diff(g["test_risk"].to_numpy(float)) <= 1e-12)]
+    out["smallest_ridge_without_peak"] = min(monotone) if monotone else None
+    out["largest_ridge_has_no_peak"] = bool(float(lam[-1]) in monotone)
+    diffs = []
+    for g in curves.values():
+        r, lim = g["test_risk"].to_numpy(float), g["limits.psi1_to_infinity.test_risk"].to_numpy(float)
+        diffs.append((abs(r[-1] - lim[-1]) / lim[-1], abs(r[-2] - lim[-2]) / lim[-2]))
+    out["rel_diff_largest_psi1_to_psi1_inf_limit_by_ridge"] = [float(d[0]) for d in diffs]
+    out["approaches_psi1_inf_limit"] = bool(all(d[0] <= d[1] for d in diffs))
     return out
 
 
@@ -217,6 +249,10 @@ def main(argv=None):
             entry.update(memorization_checks(f))
             panel["lines"] = [([1.0, 1.0], [f["gamma"].min(), f["gamma"].max()], "φ = ψ (n1 = m)", "white")]
             panel["contours"] = [(0.05, "E_train = 0.05", "#e74c3c")]
+        if spec["key"] == "generalization":
+            entry.update(generalization_checks(f))
+            panel["lines"] = [([3.0, 3.0], [f["ridge"].min(), f["ridge"].max()], "ψ1 = ψ2 (N = n)", "white")]
+            panel["log_color"] = True
         path = os.path.join(args.out, f"phase_diagram_{spec['key']}.png")
         plot_heatmaps([panel], path, ncols=1, panel_size=(6.4, 4.6))
         results["surfaces"][spec["key"]] = entry
@@ -255,9 +291,20 @@ def main(argv=None):
                      "max(0, 1 − φ/ψ) (away from the threshold φ = ψ, where the approach in γ is slow): "
                      "random features memorize random labels once there are at least as many features as "
                      "samples (n1 ≥ m), as Pennington & Worah observe.", ""]
+        if spec["key"] == "generalization":
+            note += [f"At the smallest ridge λ = {entry['ridge_min']:g} the test risk peaks at ψ1 = "
+                     f"{entry['peak_psi1_at_smallest_ridge']:.3g} (a grid point next to the interpolation "
+                     f"threshold ψ1 = ψ2 = 3: {entry['peak_at_threshold']}), the double descent of Mei & "
+                     "Montanari. Regularization removes the peak: from λ = "
+                     f"{entry['smallest_ridge_without_peak']:.3g} on the risk decreases in ψ1 (at the largest "
+                     f"λ: {entry['largest_ridge_has_no_peak']}). Towards large ψ1 every curve approaches the "
+                     "closed-form ψ1 → ∞ limit (linear ridge on x) the command reports "
+                     f"({entry['approaches_psi1_inf_limit']}; relative distance at ψ1 = 30: "
+                     f"{entry['rel_diff_largest_psi1_to_psi1_inf_limit_by_ridge'][0]:.1e} at the smallest λ, "
+                     f"{entry['rel_diff_largest_psi1_to_psi1_inf_limit_by_ridge'][-1]:.1e} at the largest; "
+                     "with little ridge the variance term still decays like a power of 1/ψ1 there).", ""]
         note += [f"![{spec['key']}]({png})", ""]
-    note += ["A test-risk surface over (ψ1, λ) can be added with `--surface \"generalization ACT ...; "
-             "psi1=...; lambda=...:log; COLUMN\"` or an entry of `SURFACES` once that command exists."]
+    note += ["Any other surface: `--surface \"COMMAND ARGS; X=SPEC; Y=SPEC; COLUMN\"`."]
     return _common.write_outputs(args, NAME, note, results)
 
 

@@ -130,6 +130,11 @@ def test_phase_diagram_fast(tmp_path):
     assert mem["monotone_in_gamma"] and mem["limit_column_matches"] and mem["errors"] == 0
     # γ = 1e-3: E_train(γ) − E_train(0) = O(γ) away from the threshold φ = ψ
     assert mem["max_abs_diff_to_small_gamma_limit_away_from_phi_eq_psi"] < 1e-2
+    # the test-risk surface (12 × 12, log grids): double descent at ψ1 = ψ2, removed by the ridge
+    gen = res["surfaces"]["generalization"]
+    assert (out / "phase_diagram_generalization.png").exists() and gen["errors"] == 0
+    assert gen["peak_at_threshold"] and gen["largest_ridge_has_no_peak"]
+    assert gen["approaches_psi1_inf_limit"]
 
 
 def test_field_theory_fast(tmp_path):

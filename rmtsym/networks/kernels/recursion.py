@@ -12,7 +12,8 @@ x, x′ ∈ R^d the kernels obey
 
 with (u, v) ~ N(0, K restricted to {x, x′}). K is the NNGP (the prior covariance of the
 output), Θ the neural tangent kernel. The two-point expectations come from
-:mod:`.closed_forms` when the activation has one, else from :mod:`.quadrature`. Memory is
+:mod:`rmtsym.networks.kernels.closed_forms` when the activation has one, else from
+:mod:`rmtsym.networks.kernels.quadrature`. Memory is
 O(n²): the Grams, two work arrays, and blocks of a few MB.
 """
 from __future__ import annotations
