@@ -71,6 +71,12 @@ def _time_limit(seconds):
     token = object()
 
     def handler(signum, frame):
+        # Re-arm before raising: an exception raised while Python runs a callback it
+        # cannot propagate from (a gc callback, a __del__, a weakref finaliser) is printed
+        # as "unraisable" and lost, and the body would run on unguarded.  The re-armed
+        # alarm fires again shortly until the exception reaches this context manager,
+        # whose ``finally`` cancels it.
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
         raise _Timeout(token)
 
     start = time.monotonic()
