@@ -629,6 +629,43 @@ class PenningtonWorahLaw(SpectralLaw):
         law.gaussian_moments = gm
         return law
 
+    def moment_exact(self, k: int):
+        """m_k exactly, from the series of the Pennington–Worah P-equation.
+
+        m_k = ψ^{1−k} p_k with P(t) = 1 + Σ p_k t^k the solution of
+        P = 1 + (η − ζ) t P_φ P_ψ + P_φ P_ψ t ζ/(1 − P_φ P_ψ t ζ) (Pennington & Worah,
+        NeurIPS 2017, Thm. 1; docs/theory.md §1.6): the integer coefficients of
+        :func:`rmtsym.moments.series.series_coefficients` evaluated at the η, ζ, φ, ψ of the
+        equation (exact; η, ζ rounded to many digits where the law rounds them).
+        The same numbers as the expansion of Q at z = ∞ (the base class), without SymPy's
+        series of the quartic. Beyond the highest series order, that expansion.
+        """
+        from .moments.series import MAX_SERIES_ORDER, series_coefficients
+
+        if isinstance(k, (int, np.integer)) and not isinstance(k, bool) and 1 <= k <= MAX_SERIES_ORDER:
+            k = int(k)
+            cache = self.__dict__.setdefault("_moment_cache", {})
+            if k not in cache:
+                # in the field the parameters generate (Q(π) for ReLU's η), returned as
+                # the expansion at infinity returns its values (one fraction, or factored)
+                from sympy.polys.constructor import construct_domain
+
+                # the parameters of the equation (η, ζ rounded where the law rounds them)
+                dom, (e, zt, ph, ps) = construct_domain(list(self.derivation.parameters), field=True)
+                terms = series_coefficients(k)[k - 1]
+
+                def power(base, n):  # base**0 = 1, also for base = 0 (ζ = 0)
+                    return base ** n if n else dom.one
+
+                total = dom.zero
+                for (a, b, c, d), v in sorted(terms.items()):
+                    if v:
+                        total += dom.convert(v) * power(e, a) * power(zt, b) * power(ph, c) / power(ps, d)
+                value = dom.to_sympy(total)
+                cache[k] = value if value.is_number else sp.factor(value)
+            return cache[k]
+        return super().moment_exact(k)
+
     def _parameter_latex(self) -> str:
         return (f",\\quad \\eta = {sp.latex(self.eta)},\\ \\zeta = {sp.latex(self.zeta)},"
                 f"\\ \\varphi = {sp.latex(self.phi)},\\ \\psi = {sp.latex(self.psi)}")

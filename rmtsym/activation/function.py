@@ -17,7 +17,7 @@ import sympy as sp
 from ..errors import ActivationError, ParameterError
 from ..symbols import x as X
 from .admissibility import _check_admissible, _check_structure, _safe_subs
-from .compile import _np_printer, _reciprocal_form
+from .compile import _reciprocal_form, numpy_lambdify
 from .kinks import _abs_sign_free, _kink_arguments, _sort_key, _zeros_of
 from .limits import _check_number, _decimal_literal, _fail
 
@@ -175,8 +175,7 @@ class Activation:
         """
         self._require_numeric("numpy_function")
         # log(1 + exp(u)) is printed as logaddexp(0, u): softplus does not overflow
-        raw = sp.lambdify(X, _reciprocal_form(self.expr), modules=["scipy", "numpy"],
-                          printer=_np_printer())
+        raw = numpy_lambdify(X, self.expr)
 
         def f(xs):
             arr = np.asarray(xs, dtype=np.float64)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from . import add_json_flag, add_precision_flag, add_sigma_flags, parse_number_list
 from ..errors import ParameterError
-from ..numbers import check_dps, decimal_string
 from ._activation import activation_from_args, add_params_flag
 from ._format import rows, short, table
 
@@ -34,6 +33,7 @@ def _parse(args):
 # ----------------------------------------------------------------------------- memorization
 
 def _memorization(args):
+    from ..numbers import check_dps, decimal_string
     from ..applications.memorization import memorization, simulate_train_loss
 
     dps = check_dps(args.dps)
@@ -88,6 +88,7 @@ def _memorization_text(args, out) -> str:
 # ----------------------------------------------------------------------------- propagate
 
 def _propagate(args):
+    from ..numbers import check_dps
     from ..applications.propagation import propagate
 
     dps = check_dps(args.dps)
@@ -143,6 +144,7 @@ def _propagate_text(args, out) -> str:
 # ----------------------------------------------------------------------------- design
 
 def _design(args):
+    from ..numbers import check_dps
     from ..applications.design import design_activation
 
     dps = check_dps(args.dps)

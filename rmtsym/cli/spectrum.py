@@ -11,7 +11,6 @@ from . import add_json_flag, add_precision_flag, add_sigma_flags, parse_number_l
 from ._activation import activation_from_args, add_params_flag
 from ._format import rows, short
 from ..errors import ParameterError
-from ..numbers import check_dps, decimal_string
 
 #: where ``rmtsym --help`` lists these commands (see :mod:`rmtsym.cli`)
 SECTION = "single layer"
@@ -19,6 +18,7 @@ ORDER = 30
 
 
 def _law(args):
+    from ..numbers import check_dps
     from ..law import PenningtonWorahLaw
 
     dps = check_dps(args.dps)
@@ -43,6 +43,7 @@ def _digits(law, dps):
 
 
 def _number(value, digits):
+    from ..numbers import decimal_string
     return decimal_string(value, digits)
 
 

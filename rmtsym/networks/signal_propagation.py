@@ -28,6 +28,7 @@ certified by agreement of two precisions.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import mpmath
@@ -57,6 +58,65 @@ def _length_map_closed(I: GaussianIntegrals, sw2, sb2):
         return None
     a, b = sp.Poly(e, qq).all_coeffs() if sp.degree(e, qq) == 1 else (sp.Integer(0), e)
     return a, b  # E φ² = a q + b
+
+
+def _secant_double(F, a, b, tol=1e-15, steps=60):
+    """Root of F(t) − t by the secant method in floats from (a, b); None when it fails."""
+    try:
+        fa, fb = F(a) - a, F(b) - b
+        for _ in range(steps):
+            if fb == fa:
+                break
+            a, fa, b = b, fb, b - fb * (b - a) / (fb - fa)
+            fb = F(b) - b
+            if abs(b - a) <= tol * abs(b):
+                break
+    except TypeError:  # F gave None: the double-precision quadrature gave up
+        return None
+    return b if math.isfinite(b) else None
+
+
+def _fixed_point_double(I: GaussianIntegrals, sw2: float, sb2: float, q0: float, max_iter: int):
+    """The fixed point that the length-map iteration from q⁰ reaches, in double precision.
+
+    The same iteration as the high-precision one of :func:`length_fixed_point` (a secant
+    root of F(q) − q tried every 10 steps), with E φ(√q Z)² from
+    :meth:`GaussianIntegrals.gauss_numpy`. Returns (q*, steps), or None whenever the
+    double-precision route cannot decide: a quadrature it does not trust, divergence,
+    lengths below 1e-6 (q* = 0 and the slow decay to it are left to high precision) or a
+    map whose slope at q* is within 1e-3 of 1. Returns (q*, steps, F′(q*)).
+    """
+    f = I._np(False)
+
+    def F(q):
+        m = I.gauss_numpy(lambda t: f(t) ** 2, q)
+        return None if m is None else sw2 * m + sb2
+
+    def found(r, it):
+        h = 1e-5 * r
+        up, down = F(r + h), F(r - h)
+        if up is None or down is None:
+            return None
+        slope = (up - down) / (2 * h)
+        # a slope near 1 (a marginal map) makes q* ill-conditioned: high precision decides
+        return (r, it, slope) if abs(slope - 1) > 1e-3 else None
+
+    q = q0
+    for it in range(1, max_iter + 1):
+        qn = F(q)
+        if qn is None or not math.isfinite(qn) or qn > 1e12 * (1 + q0) or qn < 1e-6:
+            return None
+        if abs(qn - q) <= 1e-14 * qn:
+            return found(qn, it)
+        q = qn
+        if it % 10 == 0:
+            fq = F(q)
+            r = _secant_double(F, q, fq) if fq is not None else None
+            if r is not None and r > 0 and abs(r - q) < q / 2:
+                fr = F(r)
+                if fr is not None and abs(fr - r) <= 1e-13 * r:
+                    return found(r, it)
+    return None
 
 
 @dataclass
@@ -109,11 +169,40 @@ def length_fixed_point(activation, sigma_w=1, sigma_b=0, q0=1, dps: int = 20,
         return LengthFixedPoint(Certified(qs, dps, "closed form", exact), kind, 0,
                                 "q* = σw² b + σb² over 1 − σw² a, with E φ(√q Z)² = a q + b")
 
+    # the iteration in double precision first (fast numpy quadrature); each precision of
+    # the certification then polishes its result with a few secant steps, and falls back
+    # to the full high-precision iteration when the polished root is not a fixed point
+    # next to it
+    double = None
+    if not (sb2 == 0 and I.second_moment(mpmath.mpf(0)) == 0 and sw2 * I.slope_sq(mpmath.mpf(0)) <= 1):
+        double = _fixed_point_double(I, float(sw2), float(sb2), float(q0v), max_iter)
+
+    def polish(F, tiny):
+        # Newton on F(q) − q with the slope F′(q*) of the double-precision map: each step
+        # gains ~7 digits from the 15 of the double-precision q*
+        if double is None:
+            return None
+        qd, steps, slope = double
+        r = mpmath.mpf(qd)
+        eps = mpmath.mpf(10) ** (2 - mpmath.mp.dps)
+        for _ in range(8):
+            res = F(r) - r
+            step = res / (slope - 1)
+            if abs(step) <= eps * r and abs(res) <= tiny * (r + tiny):
+                return (r, steps) if abs(r - qd) <= 1e-9 * qd else None
+            r = r - step
+            if not r > 0:
+                return None
+        return None
+
     def solve():
         F = lambda q: sw2 * I.second_moment(q) + sb2
+        tiny = mpmath.mpf(10) ** (-(mpmath.mp.dps - 5))
+        fast = polish(F, tiny)
+        if fast is not None:
+            return fast
         q = +q0v
         f0 = I.second_moment(mpmath.mpf(0))
-        tiny = mpmath.mpf(10) ** (-(mpmath.mp.dps - 5))
         it = 0
         while it < max_iter:
             it += 1
@@ -245,7 +334,7 @@ def c_fixed_point(activation, q_star, sigma_w=1, sigma_b=0) -> Certified:
     χ1 = C′(1) > 1, so c* is bracketed in [0, 1) and found by Brent's method on the
     double-precision 2-D quadrature (:meth:`GaussianIntegrals.pair_numeric`).
     """
-    from scipy.optimize import brentq
+    from .brent import brentq
     I = integrals_for(activation)
     sw2 = float(to_mpf(sigma_w, "sigma_w", positive=True)) ** 2
     sb2 = float(to_mpf(sigma_b, "sigma_b", nonnegative=True)) ** 2
@@ -332,7 +421,10 @@ def critical_sigma_w(activation, sigma_b=0, dps: int = 12, bracket=(0.2, 6.0)) -
     r"""σw on the order-to-chaos line at bias σb: the root of χ1(σw, σb) = 1.
 
     For positively homogeneous φ (E φ′(σZ)² free of σ, e.g. ReLU: 1/2) the answer is exact:
-    σw = (E φ′²)^{-1/2}. Otherwise bisection in σw (χ1 is increasing in σw along q*(σw)).
+    σw = (E φ′²)^{-1/2}. Otherwise the root is found in double precision (numpy quadrature,
+    Brent's method) and certified by the sign change of χ1 − 1, computed at high precision,
+    across a bracket of relative width 10^-dps around it; when that check fails, bisection
+    in σw at high precision (χ1 is increasing in σw along q*(σw)).
     """
     dps = check_dps(dps)
     I = integrals_for(activation)
@@ -355,10 +447,24 @@ def critical_sigma_w(activation, sigma_b=0, dps: int = 12, bracket=(0.2, 6.0)) -
             exact = sp.simplify(1 / sp.Abs(I.dexpr.subs(S.x, 0)))
             return Certified(val, dps, "closed form (q* = 0 branch: σw |φ′(0)| = 1)", exact)
 
-    def g(sw):
-        fp = length_fixed_point(I, sw, sb, dps=min(dps, 10), max_iter=300)
+    def g(sw, fp_dps=min(dps, 10)):
+        fp = length_fixed_point(I, sw, sb, dps=fp_dps, max_iter=300)
         with mpmath.workdps(dps + 5):
             return sw ** 2 * I.slope_sq(fp.q_star.value) - 1
+
+    # the root in double precision first (numpy quadrature, Brent), then certified by the
+    # sign of χ1 − 1 at high precision on both sides of it, a bracket as narrow as the one
+    # the bisection below ends with; the bisection runs only when that check fails
+    root = _critical_sigma_w_double(I, float(sb), bracket)
+    if root is not None:
+        with mpmath.workdps(dps + 5):
+            r = mpmath.mpf(root)
+            half = r * mpmath.mpf(10) ** (-dps) / 4
+            lo, hi = r - half, r + half
+            glo, ghi = g(lo, dps + 5), g(hi, dps + 5)
+            if glo * ghi < 0:
+                return Certified((lo + hi) / 2, dps - 1,
+                                 "root of χ1 = 1 (double precision), sign change certified at high precision")
 
     with mpmath.workdps(dps + 5):
         lo, hi = mpmath.mpf(bracket[0]), mpmath.mpf(bracket[1])
@@ -378,6 +484,36 @@ def critical_sigma_w(activation, sigma_b=0, dps: int = 12, bracket=(0.2, 6.0)) -
             else:
                 lo, glo = mid, gm
         return Certified((lo + hi) / 2, dps - 1, "bisection on χ1 = 1")
+
+
+def _critical_sigma_w_double(I: GaussianIntegrals, sb: float, bracket):
+    """σw with χ1(σw, σb) = 1 in double precision (Brent's method; q* by
+    :func:`_fixed_point_double`), or None when the double-precision route cannot decide."""
+    from .brent import brentq
+
+    df = I._np(True)
+
+    def g(sw):
+        fp = _fixed_point_double(I, sw * sw, sb * sb, 1.0, 300)
+        if fp is None:
+            raise _NoDouble
+        m = I.gauss_numpy(lambda t: df(t) ** 2, fp[0])
+        if m is None:
+            raise _NoDouble
+        return sw * sw * m - 1
+
+    try:
+        lo, hi = float(bracket[0]), float(bracket[1])
+        glo, ghi = g(lo), g(hi)
+        if not glo * ghi < 0:
+            return None
+        return brentq(g, lo, hi, xtol=1e-15, rtol=1e-15, maxiter=200)
+    except (_NoDouble, RuntimeError, ValueError):
+        return None
+
+
+class _NoDouble(Exception):
+    """The double-precision route gave up (the high-precision one decides)."""
 
 
 def critical_line(activation, sigma_bs, dps: int = 10):

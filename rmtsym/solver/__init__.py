@@ -33,6 +33,7 @@ learning", NeurIPS 2017 (the quartic and the root-selection problem);
 Where things are: :mod:`~rmtsym.solver.branch` (the :class:`BranchSolver`: tables, branch
 points, support, atoms), :mod:`~rmtsym.solver.double_path` (selection and continuation in
 double precision), :mod:`~rmtsym.solver.certified` (G, G′, ρ at any precision, certified),
+:mod:`~rmtsym.solver.quadratic` (degree 2 in G: the closed-form root and density),
 :mod:`~rmtsym.solver.fixed_point` (Newton in fixed point with rounding bounds),
 :mod:`~rmtsym.solver.polynomial` (the cleaned polynomial, the root-inclusion radius).
 """

@@ -3,26 +3,52 @@
 Construction (the coefficient tables), the branch points (real zeros of the discriminant in G
 and of the leading coefficient), the support intervals and the atoms; the double-precision
 path (:mod:`~rmtsym.solver.double_path`) and the certified path
-(:mod:`~rmtsym.solver.certified`) are mixed in.
+(:mod:`~rmtsym.solver.certified`) are mixed in, and for degree 2 in G the closed-form
+roots and density (:mod:`~rmtsym.solver.quadratic`).
 """
 from __future__ import annotations
 
+import math
 from typing import List, Tuple
 
 import mpmath
 import numpy as np
 import sympy as sp
 
-from ..algebraic import SpectralEquation
+from ..algebraic import SpectralEquation, generic_numbers
 from ..errors import ParameterError, RmtsymError
 from ..numbers import check_dps
 from ..symbols import G, z
 from .certified import _CertifiedPath
 from .double_path import _DoublePrecisionPath
 from .polynomial import GUARD, _clean_poly, _input_digits, _root_radius
+from .quadratic import _QuadraticPath
 
 
-class BranchSolver(_DoublePrecisionPath, _CertifiedPath):
+def _is_zero_number(c, coeffs) -> bool:
+    """Whether the exact number ``c`` (a coefficient among ``coeffs``) is zero.
+
+    Numerical evaluation first: 30 correct digits of a value above 1e-20 of the largest
+    coefficient prove it nonzero (SymPy's ``evalf`` raises its precision until the digits
+    it returns are right). Only an exact zero or a value that small goes to ``simplify``,
+    which is slow (its first call alone imports ``sympy.physics.units``).
+    """
+    c = sp.sympify(c)
+    if c == 0:
+        return True
+    if c.is_Rational:
+        return False
+    try:
+        v = abs(complex(sp.N(c, 30)))
+        big = max(abs(complex(sp.N(a, 15))) for a in coeffs)
+    except (TypeError, ValueError):
+        v = big = 0.0
+    if v > 1e-20 * big and math.isfinite(v):
+        return False
+    return sp.simplify(c) == 0
+
+
+class BranchSolver(_QuadraticPath, _DoublePrecisionPath, _CertifiedPath):
     """Physical branch of the Stieltjes transform of a numeric algebraic law.
 
     Parameters
@@ -64,7 +90,8 @@ class BranchSolver(_DoublePrecisionPath, _CertifiedPath):
         if not np.all(np.isfinite(self._float)):
             raise ParameterError("the spectral equation has non-finite coefficients")
         # normalise the double table (coefficients can be huge or tiny)
-        self._float /= np.max(np.abs(self._float))
+        self._float_norm = float(np.max(np.abs(self._float)))
+        self._float /= self._float_norm
         self._mp_cache = {}
         self._branch_points = None
         self._support = None
@@ -79,12 +106,13 @@ class BranchSolver(_DoublePrecisionPath, _CertifiedPath):
         """
         if self._branch_points is None:
             prec = self.dps + GUARD
-            try:  # the shared operation of rmtsym.algebraic when available
-                from ..algebraic import discriminant as _disc
-                disc = _disc(SpectralEquation(self.poly, self.equation.name))
-            except ImportError:  # pragma: no cover
-                disc = sp.discriminant(self.poly.as_expr(), G)
-            pts = self._real_roots(disc, prec)
+            # Disc_G Q over Q(a1, ..., ak), irrational numbers as indeterminates (as in
+            # rmtsym.algebraic.discriminant); each coefficient in z gets its numbers back
+            # and is evaluated as it is, without expanding the polynomial over them
+            generic, back = generic_numbers(self.poly.as_expr())
+            disc = sp.Poly(sp.Poly(generic, G).discriminant(), z)
+            coeffs = [sp.sympify(c).xreplace(back) if back else sp.sympify(c) for c in disc.all_coeffs()]
+            pts = self._real_roots_of(coeffs, prec)
             lead = sp.Poly(self.poly.as_expr(), G).all_coeffs()[0]
             pts += self._real_roots(lead, prec)
             pts.sort()
@@ -103,10 +131,14 @@ class BranchSolver(_DoublePrecisionPath, _CertifiedPath):
         expr = sp.expand(expr)
         if expr.free_symbols - {z}:
             raise RmtsymError("internal: non-numeric discriminant")
-        poly = sp.Poly(expr, z)
-        coeffs = poly.all_coeffs()
+        return self._real_roots_of(sp.Poly(expr, z).all_coeffs(), prec)
+
+    def _real_roots_of(self, coeffs, prec):
+        """Real roots of the polynomial with exact coefficients ``coeffs`` (highest power
+        first), to ``prec`` digits (mpf)."""
+        coeffs = list(coeffs)
         roots = []
-        while len(coeffs) > 1 and sp.simplify(coeffs[-1]) == 0:
+        while len(coeffs) > 1 and _is_zero_number(coeffs[-1], coeffs):
             coeffs = coeffs[:-1]
             roots.append(mpmath.mpf(0))
         if len(coeffs) <= 1:
@@ -220,7 +252,7 @@ class BranchSolver(_DoublePrecisionPath, _CertifiedPath):
                     # close in on it, or when the last one is within 0.01 of it
                     x0f = float(sp.N(x0))
                     es = scale * np.array([1e-4, 1e-7, 1e-10])
-                    ests = (1j * es * self.stieltjes_numpy(x0f + 1j * es)).real
+                    ests = (1j * es * self.stieltjes_vertical(x0f, es)).real
                     best = min(masses, key=lambda m: abs(float(m) - ests[-1]))
                     gaps = np.abs(float(best) - ests)
                     closing_in = bool(np.all(np.diff(gaps) < 0) and gaps[-1] < 0.5 * gaps[0] and gaps[-1] < 0.1)

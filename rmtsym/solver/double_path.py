@@ -20,8 +20,11 @@ class _DoublePrecisionPath:
         return powers @ self._float.T
 
     def _np_roots(self, zarr):
-        """All roots in G for each z (batched companion eigenvalues), shape (N, d)."""
+        """All roots in G for each z (batched companion eigenvalues; the closed form for
+        degree 2), shape (N, d)."""
         A = self._np_coeffs(zarr)
+        if self._quadratic():
+            return self._quadratic_roots(A)
         d = self.degree
         lead = A[:, d]
         scale = np.max(np.abs(A), axis=1)
@@ -132,30 +135,148 @@ class _DoublePrecisionPath:
         decades = np.log10(R / target)
         nsteps = int(np.ceil(steps_per_decade * max(1.0, float(np.max(decades))))) + 1
         z0 = zarr.real + 1j * np.maximum(R, zarr.imag)
+        logR = np.log(np.maximum(R, zarr.imag))
+        logT = np.log(target)
+
+        def path(steps):
+            s_col = np.minimum(steps, nsteps)[:, None]
+            zs = zarr.real[None, :] + 1j * np.exp(logR[None, :] + (logT - logR)[None, :] * s_col / nsteps)
+            last = steps == nsteps + 1
+            if np.any(last):  # final step: the target itself (boundary value when real)
+                zs[last] = zarr
+            return zs
+
+        g, worst, _ = self._follow(z0, path, nsteps + 1)
+        return g, worst
+
+    def _follow(self, z0, path, total, record=()):
+        """Follow the root nearest 1/z0 at z0 (the physical one for large |z0|) along a path.
+
+        ``path(steps)`` gives z at the 1-based step numbers ``steps`` (shape (len(steps), N));
+        at each step the root nearest the previous one is taken. Returns the root at the
+        last step, the worst ratio nearest/second-nearest distance along each path, and
+        {step: (roots, worst so far)} for the steps in ``record``.
+        """
         roots = self._np_roots(z0)
         dist = np.abs(roots - (1.0 / z0)[:, None])
         dist = np.where(np.isfinite(dist), dist, np.inf)
-        g = roots[np.arange(len(z0)), np.argmin(dist, axis=1)]
-        worst = np.zeros(len(zarr))
-        logR = np.log(np.maximum(R, zarr.imag))
-        logT = np.log(target)
-        for s in range(1, nsteps + 2):
-            if s <= nsteps:
-                im = np.exp(logR + (logT - logR) * s / nsteps)
-                zs = zarr.real + 1j * im
-            else:
-                zs = zarr  # final step: the target itself (boundary value when real)
-            roots = self._np_roots(zs)
-            dist = np.abs(roots - g[:, None])
+        N = len(z0)
+        idx = np.arange(N)
+        cur = np.argmin(dist, axis=1)  # the selected root is roots[idx, cur] of the last step
+        worst = np.zeros(N)
+        kept = {}
+        # The roots of every step come from one batched eigvals call per block of steps.
+        # For a few paths (support midpoints, atom checks: numpy's per-call cost dominates),
+        # the distances from each root of a step to every root of the next are computed for
+        # all steps of the block at once, with each step's nearest root and the ratio
+        # nearest/second-nearest; only following the chosen root from step to step is
+        # sequential (index look-ups). The numbers are those of matching step by step
+        # (same differences, same sort).
+        block = max(1, min(total, 50_000 // max(1, N * self.degree)))
+        for start in range(1, total + 1, block):
+            steps = np.arange(start, min(total, start + block - 1) + 1)
+            new = self._np_roots(path(steps).ravel()).reshape(len(steps), N, -1)
+            marks = [b for b, st in enumerate(steps.tolist()) if st in record]
+            if N > 16:
+                # many paths: match step by step (numpy's per-call cost is shared by many)
+                for b, step_roots in enumerate(new):
+                    dist = np.abs(step_roots - roots[idx, cur][:, None])
+                    dist = np.where(np.isfinite(dist), dist, np.inf)
+                    order = np.argsort(dist, axis=1)
+                    near = dist[idx, order[:, 0]]
+                    second = dist[idx, order[:, 1]] if self.degree > 1 else np.full(N, np.inf)
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        ratio = np.where(second > 0, near / second, 1.0)
+                    worst = np.maximum(worst, np.nan_to_num(ratio, nan=1.0))
+                    roots, cur = step_roots, order[:, 0]
+                    if b in marks:
+                        kept[int(steps[b])] = (roots[idx, cur], worst.copy())
+                continue
+            chain = np.concatenate([roots[None], new])            # (B + 1, N, d)
+            dist = np.abs(chain[1:, :, None, :] - chain[:-1, :, :, None])  # (B, N, from, to)
             dist = np.where(np.isfinite(dist), dist, np.inf)
-            order = np.argsort(dist, axis=1)
-            near = dist[np.arange(len(zs)), order[:, 0]]
-            second = dist[np.arange(len(zs)), order[:, 1]] if self.degree > 1 else np.full(len(zs), np.inf)
+            order = np.argsort(dist, axis=-1)
+            near = np.take_along_axis(dist, order[..., :1], axis=-1)[..., 0]
+            if self.degree > 1:
+                second = np.take_along_axis(dist, order[..., 1:2], axis=-1)[..., 0]
+            else:
+                second = np.full(near.shape, np.inf)
             with np.errstate(invalid="ignore", divide="ignore"):
-                ratio = np.where(second > 0, near / second, 1.0)
-            worst = np.maximum(worst, np.nan_to_num(ratio, nan=1.0))
-            g = roots[np.arange(len(zs)), order[:, 0]]
+                ratio = np.nan_to_num(np.where(second > 0, near / second, 1.0), nan=1.0)
+            nearest = order[..., 0]
+            if N <= 8:  # the walk in Python lists
+                c = cur.tolist()
+                w = worst.tolist()
+                nl, rl = nearest.tolist(), ratio.tolist()
+                for b in range(len(steps)):
+                    nb, rb = nl[b], rl[b]
+                    for i in range(N):
+                        r = rb[i][c[i]]
+                        if r > w[i]:
+                            w[i] = r
+                        c[i] = nb[i][c[i]]
+                    if b in marks:
+                        kept[int(steps[b])] = (new[b][idx, np.array(c, dtype=int)], np.array(w))
+                cur = np.array(c, dtype=int)
+                worst = np.array(w)
+            else:
+                for b in range(len(steps)):
+                    worst = np.maximum(worst, ratio[b, idx, cur])
+                    cur = nearest[b, idx, cur]
+                    if b in marks:
+                        kept[int(steps[b])] = (new[b][idx, cur], worst.copy())
+            roots = new[-1]
+        return roots[idx, cur], worst, kept
+
+    def _vertical_np(self, x0: float, eps, steps_per_decade=40):
+        """G(x0 + iε) for decreasing ε > 0 along ONE continuation path from x0 + iR.
+
+        The path is geometric in Im z from R down through every ε of ``eps`` (each one a
+        step of the path) with ``steps_per_decade`` steps a decade. Returns the selected
+        roots at each ε and the worst ratio nearest/second-nearest met down to it.
+        """
+        lo, hi, scale = self._hull()
+        eps = [float(e) for e in eps]
+        R = 1e3 * scale
+        ims, ends = [], []
+        top = R
+        for e in eps:
+            n = max(1, int(np.ceil(steps_per_decade * np.log10(top / e))))
+            ims.append(np.exp(np.log(top) + (np.log(e) - np.log(top)) * np.arange(1, n + 1) / n))
+            ims[-1][-1] = e
+            ends.append(sum(len(a) for a in ims))
+            top = e
+        ims = np.concatenate(ims)
+        z0 = np.array([x0 + 1j * R])
+        _, _, kept = self._follow(z0, lambda steps: (x0 + 1j * ims[steps - 1])[:, None], len(ims), set(ends))
+        g = np.array([kept[k][0][0] for k in ends])
+        worst = np.array([kept[k][1][0] for k in ends])
         return g, worst
+
+    def stieltjes_vertical(self, x0: float, eps) -> np.ndarray:
+        """G(x0 + iε) on the physical branch for several ε > 0 (double precision).
+
+        The same selection as :meth:`stieltjes_numpy` (convex-hull test, else continuation
+        from x0 + iR, refined where ambiguous, then Newton), with one continuation path
+        down through all the ε instead of one path each: the atom check of
+        :meth:`~rmtsym.solver.BranchSolver.atoms` asks for G at ε = 10^-4, 10^-7, 10^-10
+        (× scale) above each candidate atom.
+        """
+        eps = np.asarray(eps, dtype=float)
+        zu = x0 + 1j * eps
+        roots = self._np_roots(zu)
+        choice = self._select_unique(zu, roots)
+        g = np.full(len(zu), np.nan + 0j)
+        have = choice >= 0
+        g[have] = roots[np.nonzero(have)[0], choice[have]]
+        if np.any(~have):
+            order = np.argsort(-eps)
+            todo = [i for i in order if not have[i]]
+            gv, worst = self._vertical_np(x0, eps[todo])
+            if np.any(worst > 0.5):
+                gv, worst = self._vertical_np(x0, eps[todo], steps_per_decade=400)
+            g[todo] = gv
+        return self._polish_np(zu, g)
 
     def _continue_checked(self, zarr):
         g, worst = self._continue_np(zarr)
@@ -241,7 +362,9 @@ class _DoublePrecisionPath:
         xf = x.ravel()
         rho = np.zeros(len(xf))
         inside = self._in_support_np(xf)
-        if np.any(inside):
+        if np.any(inside) and self._quadratic():  # the closed form (degree 2 in G)
+            rho[inside] = self._quadratic_density(xf[inside])
+        elif np.any(inside):
             xi = xf[inside]
             # real coefficients: real companion matrices (twice as fast as complex ones)
             roots = self._np_roots(xi)
