@@ -106,8 +106,13 @@ def handle(args) -> dict:
             del mpmath
     out["support"] = [[_num(a), _num(b)] for a, b in law.support()]
     out["atoms"] = [[_num(a), _num(m)] for a, m in law.atoms()]
-    out["method"] = ("algebraic law (0/1-valued D²) + S-transform moments" if law.method == "algebraic"
-                     else "S-transform moments + density by the subordination equation (double precision)")
+    if law.method == "algebraic" and law.density_method == "algebraic":
+        out["method"] = "algebraic law (0/1-valued D²) + S-transform moments"
+    elif law.method == "algebraic":
+        out["method"] = ("algebraic law (0/1-valued D²) for support and atoms + density and CDF by the "
+                         "subordination equation (double precision) + S-transform moments")
+    else:
+        out["method"] = "S-transform moments + density by the subordination equation (double precision)"
     if pdf_at is not None:
         out["pdf_at"] = pdf_at
         out["pdf"] = [float(v) for v in law.pdf(pdf_at)]
