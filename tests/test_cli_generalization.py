@@ -116,3 +116,19 @@ def test_ridgeless_threshold_is_infinite(capsys):
     js = _json(capsys, "relu", "--psi1", "1", "--psi2", "1", "--ridge", "0", "--dps", "15")
     assert js["test_risk"] == "+inf" and js["train_error"] == "0"
     assert any("diverges" in n for n in js["notes"])
+
+
+def test_text_states_the_zeta_identity_with_its_square(capsys):
+    # zeta_MM = mu1/mu* and zeta_MM^2 = zeta_PW/(eta_PW - zeta_PW): the text once printed the
+    # right-hand side next to zeta_MM itself, without the square
+    rc, out, err = _run(capsys, "relu", "--psi1", "2", "--psi2", "3", "--ridge", "0.1")
+    assert rc == 0, err
+    line = [l for l in out.splitlines() if "zeta_MM" in l][0]
+    assert "zeta_MM^2 = zeta_PW/(eta_PW - zeta_PW)" in line
+    assert line.count("(") == line.count(")")
+    # and the identity holds for the printed zeta_MM against rmtsym moments' PW moments
+    zeta_mm = float(line.split("zeta_MM = mu1/mu* =")[1].split()[0])
+    assert main(["moments", "relu", "--json"]) == 0
+    m = json.loads(capsys.readouterr()[0])
+    eta, zeta = float(m["eta"]), float(m["zeta"])
+    assert zeta_mm ** 2 == pytest.approx(zeta / (eta - zeta), rel=1e-7)

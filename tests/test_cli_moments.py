@@ -108,3 +108,23 @@ def test_dps_range_and_precision(capsys):
     with mpmath.workdps(70):
         ref = (1 - mpmath.exp(-2)) / 2
         assert abs(mpmath.mpf(d["eta"]) - ref) < mpmath.mpf(10) ** -59
+
+
+def test_selu_tiny_mean_text_is_short_and_explained(capsys):
+    # SELU's mean vanishes at sigma = 1 only for its exact constants; with the shortcut's
+    # 31-digit lambda, alpha it is -1.2015e-32 (checked by direct quadrature at 60 digits).
+    # --json keeps every digit; the text shows 2 digits and says why it is not 0
+    d = run_json(capsys, "selu")
+    with mpmath.workdps(40):
+        assert abs(mpmath.mpf(d["mean"]) + mpmath.mpf("1.2014841457817363433364e-32")) < 1e-53
+    rc, out = run(capsys, "moments", "selu")[:2]
+    assert rc == 0
+    line = [l for l in out.splitlines() if l.strip().startswith("mean")][0]
+    assert line.split()[3] == "-1.2e-32"
+    assert "not 0" in out and "--json" in out
+    # an exact zero stays "0" and gets no such note; a mean of normal size is untouched
+    rc, out = run(capsys, "moments", "tanh")[:2]
+    assert [l for l in out.splitlines() if l.strip().startswith("mean")][0].split()[3] == "0"
+    assert "not 0" not in out
+    rc, out = run(capsys, "moments", "selu", "--sigma-w", "1.3")[:2]
+    assert "0.0620566892806537565648844459571" in out and "not 0" not in out

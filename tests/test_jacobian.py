@@ -221,3 +221,135 @@ def test_density_refusals_and_orthogonal_top_atom():
     top = [m for x, m in law.atoms() if abs(x - 1) < 1e-12]
     assert len(r.atoms) == 2 and abs(r.atoms[1][0] - mpmath.mpf("1.1") ** 6) < 1e-15
     assert abs(r.atoms[1][1] - top[0]) < 1e-12
+
+
+# --------------------------------------------------------------------------- deep 0/1-valued D²
+# hard-tanh on its critical line at σb = 0.05 (χ1 = 1; rmtsym.networks.signal_propagation)
+HT_CRIT_SW = "1.0088534852"
+
+
+@pytest.mark.parametrize("act, sw, sb, L", [("relu", SQ2, "0", 4), ("relu", SQ2, "0", 6),
+                                            ("hard_tanh", HT_CRIT_SW, "0.05", 4),
+                                            ("hard_tanh", HT_CRIT_SW, "0.05", 6)])
+def test_deep_algebraic_law_density_and_cdf(act, sw, sb, L):
+    # from L = 3 on the algebraic route keeps its support and atoms but takes the density and
+    # CDF from the subordination solver: its own Chebyshev tables took minutes per CDF value
+    # at L = 4 (the real-axis root is not unique, every node needed a continuation) and lost
+    # mass at the λ^{-L/(L+1)} singularity at 0. Each case now takes about a second.
+    import time
+    from rmtsym.networks.jacobian import JacobianLaw
+    from rmtsym.networks.model import Network
+    t0 = time.perf_counter()
+    law = JacobianLaw(Network.build(act, L, sigma_w=sw, sigma_b=sb), None)
+    assert law.method == "algebraic" and law.density_method == "subordination"
+    assert abs(float(law.mean_field.chi[0].value) - 1) < 1e-8  # at criticality
+    x = np.array([0.5, 1.0, 2.0])
+    c = law.cdf(x)
+    assert time.perf_counter() - t0 < 30  # was minutes (the bug); measured < 1 s
+    assert np.all(np.diff(c) > 0) and law.atoms()[0][1] < c[0] < 1
+    # independent of the subordination solver: the density is the root of the algebraic
+    # equation (built at σw = 1, scaled by f = σw^{2L}) at interior points — the two solvers
+    # agree to 5e-10 where both are defined; and the numerical moments are the exact
+    # S-transform series (measured 5e-10); the total mass 1 to the rule's 1e-8
+    alg = jacobian_law(act, L, sw, sb)
+    f = float(mpmath.mpf(sw) ** (2 * L))
+    (a, b), = [(float(u), float(v)) for u, v in alg.intervals()]
+    assert law.support()[0][1] == pytest.approx(b * f, rel=1e-12)
+    xs = np.linspace(a, b, 5)[1:-1]
+    np.testing.assert_allclose(law.pdf(xs * f), [float(alg.pdf(v)) / f for v in xs], rtol=1e-8)
+    ms = law.exact_moments(3)
+    for k in (1, 2, 3):
+        assert law.moment(k) == pytest.approx(float(ms[k - 1].value), rel=1e-8)
+    assert abs(law.total_mass() - 1) < 1e-8
+
+
+def test_deep_relu_cdf_against_simulated_networks_and_cli(capsys):
+    # the reported case: rmtsym jacobian relu --layers 4 --sigma-w √2 --cdf 1 (hung for minutes)
+    import json
+    import time
+    from rmtsym.cli import main
+    t0 = time.perf_counter()
+    rc = main(["jacobian", "relu", "--layers", "4", "--sigma-w", "1.4142135623730951",
+               "--cdf", "0.01,0.1,1,5", "--json"])
+    d = json.loads(capsys.readouterr().out)
+    assert rc == 0 and time.perf_counter() - t0 < 30
+    assert d["method"].startswith("algebraic") and "subordination" in d["method"]
+    # J Jᵀ of 3 simulated networks (n = 300). The atom at 0 (mass 1/2 at infinite width) is
+    # held out: at finite width its mass is 1 − E[min_l N_l]/n, N_l ~ Bin(n, 1/2), with a bias
+    # and a seed-to-seed spread of a few % (measured 0.524-0.538 here). The continuous mass on
+    # (0, x], F(x) − F(0) against the simulated fraction of eigenvalues in (0, x]: measured
+    # ≤ 0.018 over 3 seed sets at n = 300 (≤ 0.01 at n = 600, O(1/n)); allow 0.04
+    e = np.sort(np.concatenate([sample_jacobian_eigenvalues("relu", 4, 300, math.sqrt(2), 0, seed=s)
+                                for s in range(3)]))
+    e[e < 1e-9 * e.max()] = 0.0  # the kernel of J (eigenvalues at rounding level)
+    zero = np.mean(e == 0)
+    from rmtsym.networks.jacobian import JacobianLaw
+    from rmtsym.networks.model import Network
+    law = JacobianLaw(Network.build("relu", 4, sigma_w=SQ2), None)
+    assert law.cdf(0.0) == pytest.approx(0.5, abs=1e-12)
+    pts = e[e > 0][::5]
+    sim = np.searchsorted(e, pts, side="right") / e.size - zero
+    assert np.max(np.abs(law.cdf(pts) - law.cdf(0.0) - sim)) < 0.04
+    np.testing.assert_allclose(d["cdf"], law.cdf([0.01, 0.1, 1, 5]), rtol=1e-12)
+    sim_at = np.searchsorted(e, d["cdf_at"], side="right") / e.size - zero
+    assert np.max(np.abs(np.array(d["cdf"]) - 0.5 - sim_at)) < 0.04
+
+
+@pytest.mark.parametrize("act, sw, sb", [("relu", SQ2, "0"), ("hard_tanh", HT_CRIT_SW, "0.05")])
+def test_depth_10_uses_the_subordination_route(act, sw, sb):
+    # beyond ALGEBRAIC_MAX_DEPTH the whole law is the subordination one; it still carries the
+    # exact moments and the atom 1 − p at 0 of the 0/1-valued D²
+    from rmtsym.networks.jacobian import JacobianLaw
+    from rmtsym.networks.model import Network
+    law = JacobianLaw(Network.build(act, 10, sigma_w=sw, sigma_b=sb), None)
+    assert law.method == law.density_method == "subordination"
+    ms = law.exact_moments(2)
+    assert law.moment(1) == pytest.approx(float(ms[0].value), rel=1e-8)
+    assert law.moment(2) == pytest.approx(float(ms[1].value), rel=1e-8)
+    assert abs(law.total_mass() - 1) < 1e-8 and 0 < law.cdf(1.0) < 1
+
+
+def test_mixed_relu_tanh_layers_against_mean_field_and_simulation():
+    # "relu;tanh", σw = 1.4142, Q = 1: the ReLU layer's D² has an atom 1/2 at 0 and the tanh
+    # layer's none, so the spectrum has an atom 1/2 at 0 and a gap (0, 0.00998) below the
+    # continuous part. The solver used to take the tanh layer (the last of the narrowest) as
+    # its pivot and lost the ReLU layer's u = w/(p + w) to the cancellation p + w → 0 in the
+    # gap: "did not converge". The pivot is now the factor of least rank (ReLU: 1/2).
+    from rmtsym.networks.jacobian import JacobianLaw
+    from rmtsym.networks.model import Network
+    from rmtsym.networks.simulate import sample_networks
+    sw = 1.4142
+    net = Network.build(["relu", "tanh"], 2, sigma_w=str(sw))
+    law = JacobianLaw(net, 1)
+    assert law.method == "subordination"
+    # m1 = Π_l σw² E φ_l′(√q^l Z)², with q¹ = σw² Q and q² = σw² E relu(√q¹ Z)² = σw² q¹/2
+    # (σb = 0), the tanh factor E sech⁴(√q² Z) by mpmath.quad at 30 digits (Gauss–Hermite
+    # converges slowly here: 1e-8 at 200 nodes, the poles of sech lie near the real axis)
+    q1 = sw ** 2
+    q2 = sw ** 2 * q1 / 2
+    with mpmath.workdps(30):
+        E = mpmath.quad(lambda t: mpmath.sech(mpmath.sqrt(q2) * t) ** 4 * mpmath.npdf(t),
+                        [-mpmath.inf, -3, 0, 3, mpmath.inf])
+    m1 = sw ** 2 * 0.5 * sw ** 2 * float(E)
+    assert law.mean() == pytest.approx(m1, rel=1e-12)
+    assert float(law.mean_field.q[1].value) == pytest.approx(q2, rel=1e-12)
+    # the density carries the exact moments (measured 2e-10) and mass 1 with the atom
+    ms = law.exact_moments(3)
+    for k in (1, 2, 3):
+        assert law.moment(k) == pytest.approx(float(ms[k - 1].value), rel=1e-8)
+    assert abs(law.total_mass() - 1) < 1e-8
+    assert law.atoms() == [(0.0, pytest.approx(0.5, abs=1e-12))]
+    (a, b), = law.support()
+    assert 0.009 < a < 0.011 and law.cdf(a) == pytest.approx(0.5, abs=1e-8)
+    # 3 simulated networks of width 400: the zero eigenvalues are n − rank(D¹) (tanh′ ≠ 0),
+    # fraction 1/2 ± √(1/4/1200) = 0.0144 (allow 4 s.e.); the continuous mass on (0, x]
+    # against the simulated fraction in (0, x]: measured ≤ 0.012 over 3 seed sets, allow 0.03
+    smp = sample_networks(net.with_widths([400] * 3), 1.0, seeds=3, seed=0)
+    e = np.sort(np.concatenate(list(smp.eigenvalues)))
+    e[e < 1e-9 * e.max()] = 0.0
+    zero = np.mean(e == 0)
+    assert abs(zero - 0.5) < 4 * 0.0144
+    pts = e[e > 0][::3]
+    sim = np.searchsorted(e, pts, side="right") / e.size - zero
+    assert np.max(np.abs(law.cdf(pts) - law.cdf(0.0) - sim)) < 0.03
+    assert np.mean(smp.eigenvalues[0]) == pytest.approx(m1, rel=0.15)  # one network's m1 (few %)

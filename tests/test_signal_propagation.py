@@ -181,3 +181,21 @@ def test_depth_scales_are_the_linearised_map_rates():
         c = correlation_map("tanh", c, q, 1.0, 0.05)
         devs.append(1 - c)
     assert abs(devs[-1] / devs[-2] - o.chi1.value) < 2e-3  # quadratic corrections ~ (1−c)
+
+
+def test_cli_jacobian_text_is_aligned_with_short_numbers(capsys):
+    # every value of the text output starts in one column (the m_k lines were one to the
+    # left), numbers are shown with 12 significant digits (m2 = 9 printed as 9.00000000000001),
+    # and --json keeps its 15-digit strings
+    argv = ["jacobian", "relu", "--layers", "4", "--sigma-w", "1.41421356237309504880168872"]
+    rc, out = _cli(argv, capsys)
+    assert rc == 0
+    lines = out.out.splitlines()[1:]
+    rows = [l for l in lines if l.startswith("  ") and not l.startswith("  note")]
+    assert len(rows) >= 9 and all(len(l) > 20 and l[19] == " " and l[20] != " " for l in rows)
+    vals = {l[:20].strip(): l[20:] for l in rows}
+    assert vals["mean m1"] == "1" and vals["m2"] == "9" and vals["m3"] == "113"
+    assert vals["m2/m1² − 1"] == "8" and vals["m4"] == "1649"
+    rc, d = _cli(argv + ["--json"], capsys)
+    assert rc == 0 and len(d["moments"][1].replace(".", "")) >= 15
+    assert float(d["moments"][1]) == pytest.approx(9, rel=1e-13)

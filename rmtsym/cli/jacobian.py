@@ -106,8 +106,13 @@ def handle(args) -> dict:
             del mpmath
     out["support"] = [[_num(a), _num(b)] for a, b in law.support()]
     out["atoms"] = [[_num(a), _num(m)] for a, m in law.atoms()]
-    out["method"] = ("algebraic law (0/1-valued D²) + S-transform moments" if law.method == "algebraic"
-                     else "S-transform moments + density by the subordination equation (double precision)")
+    if law.method == "algebraic" and law.density_method == "algebraic":
+        out["method"] = "algebraic law (0/1-valued D²) + S-transform moments"
+    elif law.method == "algebraic":
+        out["method"] = ("algebraic law (0/1-valued D²) for support and atoms + density and CDF by the "
+                         "subordination equation (double precision) + S-transform moments")
+    else:
+        out["method"] = "S-transform moments + density by the subordination equation (double precision)"
     if pdf_at is not None:
         out["pdf_at"] = pdf_at
         out["pdf"] = [float(v) for v in law.pdf(pdf_at)]
@@ -158,33 +163,61 @@ def _fmt(v):
     return str(v)
 
 
+#: significant digits of the numbers of the text output (--json keeps all of them)
+TEXT_DIGITS = 12
+#: the label column of the text output
+LABEL = 20
+
+
+def _g(v) -> str:
+    """A decimal string of the JSON output shown with TEXT_DIGITS significant digits ("9" for
+    9.00000000000001: the series' last digits are rounding); other values unchanged."""
+    if not isinstance(v, str):
+        return _fmt(v)
+    import mpmath
+    try:
+        x = mpmath.mpf(v)
+    except (TypeError, ValueError):
+        return v
+    if mpmath.isinf(x) or mpmath.isnan(x):
+        return v
+    if x == 0 or 1e-300 < abs(x) < 1e300:
+        return format(float(x), f".{TEXT_DIGITS}g")
+    return mpmath.nstr(x, TEXT_DIGITS)
+
+
+def _row(label: str, value) -> str:
+    return f"  {label}".ljust(LABEL) + str(value)
+
+
 def _text(out) -> str:
     lines = []
     act = out["activation"] if isinstance(out["activation"], str) else "; ".join(out["activation"])
     w = out["weights"] if isinstance(out["weights"], str) else ", ".join(out["weights"])
     lines.append(f"J Jᵀ of a {out['layers']}-layer network: {act}, weights {w}"
                  + (f", widths {out['widths']}" if out["widths"] else ", square layers"))
-    lines.append(f"  regime            {out['regime']}"
-                 + (f" (q* = {out['q_star']})" if "q_star" in out else
-                    f" (input mean square {out['input_mean_square']})"))
+    lines.append(_row("regime", out["regime"])
+                 + (f" (q* = {_g(out['q_star'])})" if "q_star" in out else
+                    f" (input mean square {_g(out['input_mean_square'])})"))
     ms = out["moments"]
-    lines.append(f"  mean m1           {ms[0]}")
-    lines.append(f"  m2/m1² − 1        {out['normalized_variance']}")
+    lines.append(_row("mean m1", _g(ms[0])))
+    lines.append(_row("m2/m1² − 1", _g(out["normalized_variance"])))
     for k, m in enumerate(ms[1:], start=2):
-        lines.append(f"  m{k:<16d}{m}")
+        lines.append(_row(f"m{k}", _g(m)))
     for a, b in out["support"]:
-        lines.append(f"  support           [{a}, {b}]")
+        lines.append(_row("support", f"[{_g(a)}, {_g(b)}]"))
     for x, m in out["atoms"]:
-        lines.append(f"  atom              at {x}, mass {m}")
-    lines.append(f"  method            {out['method']}")
-    if len(out["q"]) <= 12:
-        lines.append(f"  q^l               {', '.join(out['q'])}")
+        lines.append(_row("atom", f"at {_g(x)}, mass {_g(m)}"))
+    lines.append(_row("method", out["method"]))
+    qs = [_g(q) for q in out["q"]]
+    if len(qs) <= 12:
+        lines.append(_row("q^l", ", ".join(qs)))
     else:
-        lines.append(f"  q^l               {', '.join(out['q'][:3])}, ..., {out['q'][-1]} ({len(out['q'])} layers)")
+        lines.append(_row("q^l", f"{', '.join(qs[:3])}, ..., {qs[-1]} ({len(qs)} layers)"))
     for key in ("pdf", "cdf"):
         if key in out:
             for x, v in zip(out[key + "_at"], out[key]):
-                lines.append(f"  {key}({_fmt(x)})".ljust(20) + _fmt(v))
+                lines.append(_row(f"{key}({_fmt(x)})", _fmt(v)))
     if "simulated" in out:
         s = out["simulated"]
         lines.append(f"  simulated         {s['networks']} networks of widths {s['widths'][0]}..., "

@@ -44,9 +44,12 @@ def summary(p: dict) -> str:
     head += f" (sigma_w = {sw}, sigma_x = {sx})" if (sw, sx) != ("1", "1") else " = 1"
     lines = [head]
     items = []
+    tiny_note = _tiny_mean_note(p)
     for key, label in (("mean", "mean  E f(sZ)"), ("eta", "eta   Var f(sZ)"),
                        ("zeta", "zeta  (E[Z f(sZ)])^2")):
         value = p[key] if p[key] is not None else p[f"{key}_expr"]
+        if key == "mean" and tiny_note is not None:
+            value = tiny_note[0]
         if p[key] is None and value is not None and len(value) > 200:
             value = value[:200] + " ... (in --json)"
         items.append((label, value, _method(p, key)))
@@ -57,7 +60,38 @@ def summary(p: dict) -> str:
         lines.append(f"  assuming {c}")
     for n in p.get("notes") or []:
         lines.append(f"  note: {n}")
+    if tiny_note is not None:
+        lines.append(f"  note: {tiny_note[1]}")
     return "\n".join(lines)
+
+
+#: a mean below this fraction of the scale sqrt(E f(sZ)^2) is shown in short form in text
+TINY_MEAN = 1e-20
+
+
+def _tiny_mean_note(p: dict):
+    """(short value, note) when the mean is not 0 but negligible against sqrt(E f(sZ)^2).
+
+    SELU's constants λ, α make the mean 0 at sigma = 1 only as exact numbers; the shortcut
+    carries them to 31 digits, which leaves a certified mean of -1.2e-32. Printing that with
+    30 significant digits looks like noise; the text shows it with 2 (the full value stays in
+    --json) and says what it is. An exact 0 (odd f, closed forms) is printed as 0 already."""
+    import mpmath
+    if p.get("mean") is None or p.get("eta") is None:
+        return None
+    with mpmath.workdps(max(int(p.get("dps") or 15), 15) + 5):
+        mean, eta = mpmath.mpf(p["mean"]), mpmath.mpf(p["eta"])
+        if mean == 0:
+            return None
+        scale = mpmath.sqrt(abs(eta) + mean ** 2)
+        if not scale > 0 or abs(mean) >= TINY_MEAN * scale:
+            return None
+        short = mpmath.nstr(mean, 2, min_fixed=1, max_fixed=0)
+        ratio = mpmath.nstr(abs(mean) / scale, 2, min_fixed=1, max_fixed=0)
+    note = (f"the mean {short} is not 0 but {ratio} of sqrt(E f(sZ)^2) = {mpmath.nstr(scale, 6)}: "
+            "the remainder left by constants given to finitely many digits (SELU's lambda and "
+            "alpha give mean 0 at sigma = 1 only as exact numbers); all digits in --json")
+    return short, note
 
 
 def register(subparsers) -> None:

@@ -222,7 +222,7 @@ class GeneralizationCurve:
             return decimal_string(cert.value, max(1, min(k, cert.digits)))
 
         lines.append(f"  mu0 = {sh(c.mu0, 8)}   mu1 = {sh(c.mu1, 8)}   mu*^2 = {sh(c.mu_star2, 8)}   "
-                     f"zeta_MM = mu1/mu* = {sh(c.zeta, 8)}   ({c.zeta2.method})")
+                     f"zeta_MM = mu1/mu* = {sh(c.zeta, 8)}   (zeta_MM^2 = {c.zeta2.method})")
         lines.append(f"  target: F1^2 = {decimal_string(self.signal, 6)}, tau^2 = "
                      f"{decimal_string(self.noise, 6)}, F*^2 = {decimal_string(self.nonlinear, 6)}")
         sim = self.simulation

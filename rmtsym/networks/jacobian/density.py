@@ -113,19 +113,27 @@ class SubordinationSolver:
                 keys[f.key] = len(self.groups)
                 self.groups.append(_Group(law, f.C))
             self.layer_group.append(keys[f.key])
-        # the pivot: the narrowest factor (least C = n/n_L). Its free argument w* is the one
-        # that reaches −1 where the spectrum meets its kernel, so 1 + w* must be computed
-        # directly; every other v_C = (C − C* + C* v*)/C then has no cancellation
-        Cmin = min([self.C0] + [g.C for g in self.groups])
-        cand = [g for g in range(len(self.groups)) if self.groups[g].C == Cmin]
-        if cand:
+        # the pivot: the factor of least rank, C (1 − P(D² = 0)) with C = n/n_L (the input:
+        # C_0). Its free argument w* is the one that reaches its kernel (v* = E[1/(1 − u D²)]
+        # → P(D² = 0), u* → ∞) where the spectrum of J Jᵀ meets its own kernel, so it must
+        # be the unknown of the continuation; every other factor has rank_g > rank*, its
+        # v_C = (C − C* + C* v*)/C stays above P(D_g² = 0) and its u_g stays finite (no
+        # cancellation). Taking the narrowest C alone as the pivot failed for a ReLU layer
+        # (rank 1/2) followed by a tanh layer (rank 1) of the same width: the ReLU layer's
+        # u = w/(p + w) had p + w → 0 computed from the tanh pivot, so below the support's
+        # lower edge the continuation lost the branch or did not converge (λ < 1e-8 b).
+        ranks = [g.C * (1.0 - g.zero_mass) for g in self.groups]
+        rmin = min(ranks)
+        tie = 1e-12 * max(rmin, 1e-300)
+        cand = [g for g in range(len(self.groups)) if ranks[g] <= rmin + tie]
+        if rmin <= self.C0 + tie:
             last = self.layer_group[-1]
             self.pivot = last if last in cand else cand[-1]
         else:  # the input is the narrowest: a factor D² = 1 (ψ(u) = u/(1 − u)) at C_0
             from .layers import D2Law as _L
             self.groups.append(_Group(_L(np.array([1.0]), np.array([1.0]), True), self.C0))
             self.pivot = len(self.groups) - 1
-        self.Cs = Cmin
+        self.Cs = self.groups[self.pivot].C
         # m1 = Π σ_l² μ1_l (the mean of J Jᵀ), the scale the continuation starts from
         self.m1 = math.exp(sum(math.log(f.sw2) + math.log(self.groups[g].mu1)
                                for f, g in zip(factors, self.layer_group)))

@@ -10,7 +10,10 @@ Two routes, and ``method`` says which one was used:
 
 * ``algebraic`` — every D_l² is 0/1-valued (ReLU, hard-tanh, the identity, a linear
   read-out) and the depth is at most :data:`ALGEBRAIC_MAX_DEPTH`: the exact polynomial
-  equation of :mod:`rmtsym.networks.jacobian.algebraic`, solved by the branch solver;
+  equation of :mod:`rmtsym.networks.jacobian.algebraic`, solved by the branch solver, gives
+  the support and the atoms; the density, CDF, quantiles and numerical moments come from it
+  only up to :data:`ALGEBRAIC_DENSITY_MAX_DEPTH` layers, beyond which they are those of the
+  subordination route (``density_method`` says which);
 * ``subordination`` — any D² laws: the S-transform product solved for the spectral parameter
   in double precision (:class:`~rmtsym.networks.jacobian.density.SubordinationSolver`), the
   CDF by a composite Gauss–Legendre rule in s with λ = b s^κ (κ = 2(L + 1) makes the
@@ -36,10 +39,19 @@ from .layers import bernoulli_p, d2_law, input_ratio, layer_factors, top_atom, z
 from .moments import MAX_ORDER, network_moments
 from .quadrature import find_intervals
 
-__all__ = ["JacobianLaw", "ALGEBRAIC_MAX_DEPTH"]
+__all__ = ["JacobianLaw", "ALGEBRAIC_MAX_DEPTH", "ALGEBRAIC_DENSITY_MAX_DEPTH"]
 
 #: the algebraic route is used up to this depth (the equation's degree grows with L)
 ALGEBRAIC_MAX_DEPTH = 8
+#: the algebraic law's density and CDF (Chebyshev tables in θ over the support, each value a
+#: root of the equation picked on the real axis) are used up to this depth only. From L = 3
+#: on, the density's λ^{−α} singularity at 0 (α = L/(L + 1) for L Gaussian layers) is not
+#: smoothed by the θ substitution, so the tables refine towards 0 without end and lose mass
+#: (1e-5 for ReLU at L = 3, 5e-3 for the linear network), and from L = 4 on the real-axis
+#: root is no longer unique, so every value needs a continuation from Re z + iR (minutes for
+#: one CDF value). The subordination route integrates in s with λ = b s^κ, which removes that
+#: singularity: it gives the density there (unless a top atom forbids it).
+ALGEBRAIC_DENSITY_MAX_DEPTH = 2
 #: a law whose density does not integrate to 1 within this (with its atoms) is refused
 MASS_TOLERANCE = 1e-8
 #: ... except with orthogonal layers and a continuous D² law: their density is exponentially
@@ -100,12 +112,19 @@ class JacobianLaw:
                 # coefficients huge rationals: the subordination route is faster there
                 ps = None
         self._atom_top = None
+        #: the law of the density/CDF/quantiles/numerical moments when the algebraic route
+        #: is too deep for its own tables (see :data:`ALGEBRAIC_DENSITY_MAX_DEPTH`), else None
+        self._numeric: Optional["JacobianLaw"] = None
         if ps is not None:
             self.method = "algebraic"
             self._init_algebraic(ps)
+            if network.depth > ALGEBRAIC_DENSITY_MAX_DEPTH:
+                self._init_numeric(dps, nodes, q0)
         else:
             self.method = "subordination"
             self._init_subordination(factors, nodes)
+        #: the route of pdf, cdf, ppf, rvs, moment and total_mass
+        self.density_method = "subordination" if self._numeric is not None else self.method
         self._exact = {}
 
     # ------------------------------------------------------------------ construction
@@ -123,8 +142,36 @@ class JacobianLaw:
         self._zero = zero_atom(self.network, laws)
         top = top_atom(self.network, laws, self._factors)
         self._atom_top = None if top is None else (top[0], top[1])
-        self._edges = [(float(a) * self.scale, float(b) * self.scale) for a, b in self._alg.intervals()]
+        # J Jᵀ ≥ 0: a left edge at −1e-14 is the solver's rounding of 0
+        self._edges = [(max(float(a) * self.scale, 0.0), float(b) * self.scale) for a, b in self._alg.intervals()]
         del sp
+
+    def _init_numeric(self, dps, nodes, q0):
+        """The subordination law of the same network for the density (algebraic route at
+        depth > ALGEBRAIC_DENSITY_MAX_DEPTH); kept algebraic where it cannot be built."""
+        if self._atom_top is not None:
+            self.notes.append(f"the density and CDF come from the algebraic equation at depth "
+                              f"{self.network.depth} (the subordination solver does not handle the atom "
+                              "at the top of the spectrum); they may be slow and lose mass near 0")
+            return
+        try:
+            self._numeric = JacobianLaw(self.network, dps=dps, method="subordination", nodes=nodes,
+                                        q0=q0, mean_field_result=self.mean_field)
+        except RmtsymError as exc:
+            self.notes.append(f"the density and CDF come from the algebraic equation ({exc})")
+            return
+        self.notes.append(f"support and atoms from the algebraic equation; density and CDF by the "
+                          f"subordination equation (the algebraic equation's density tables do not "
+                          f"resolve the singularity at 0 beyond {ALGEBRAIC_DENSITY_MAX_DEPTH} layers)")
+
+    def _delegate(self, name, *args, **kwargs):
+        """Call the numeric law's method ``name`` and take over its mass check and notes."""
+        out = getattr(self._numeric, name)(*args, **kwargs)
+        self.mass_error = self._numeric.mass_error
+        for n in self._numeric.notes:
+            if n not in self.notes:
+                self.notes.append(n)
+        return out
 
     def _init_subordination(self, factors, nodes):
         laws = []
@@ -217,6 +264,8 @@ class JacobianLaw:
 
     def pdf(self, x):
         """The density of the continuous part at x (atoms excluded), vectorised; NaN gives NaN."""
+        if self._numeric is not None:
+            return self._delegate("pdf", x)
         xs = np.asarray(x, dtype=float)
         out = np.zeros(xs.shape)
         flat, res = xs.ravel(), out.reshape(-1)
@@ -270,12 +319,16 @@ class JacobianLaw:
 
     def total_mass(self) -> float:
         """∫ρ + atoms (1 up to the rule's error; checked when the law is built)."""
+        if self._numeric is not None:
+            return self._delegate("total_mass")
         if self.method == "algebraic":
             return float(self._alg.total_mass())
         return float(sum(iv.mass for iv in self._panels()) + self._zero)
 
     def cdf(self, x):
         """ν((−∞, x]), vectorised; NaN gives NaN."""
+        if self._numeric is not None:
+            return self._delegate("cdf", x)
         xs = np.atleast_1d(np.asarray(x, dtype=float))
         if self.method == "algebraic":
             out = np.array([np.nan if np.isnan(v) else float(self._alg.cdf(v / self.scale)) for v in xs])
@@ -292,6 +345,8 @@ class JacobianLaw:
 
     def ppf(self, q):
         """The quantile function (inverse CDF), vectorised."""
+        if self._numeric is not None:
+            return self._delegate("ppf", q)
         qs = np.atleast_1d(np.asarray(q, dtype=float))
         if np.any((qs < 0) | (qs > 1)):
             raise ParameterError("quantiles must lie in [0, 1]")
@@ -321,6 +376,8 @@ class JacobianLaw:
     def moment(self, k: int) -> float:
         """∫λ^k dν numerically (the check of :meth:`exact_moments`)."""
         k = int(k)
+        if self._numeric is not None:
+            return self._delegate("moment", k)
         if self.method == "algebraic":
             return float(self._alg.moment(k)) * self.scale ** k
         total = sum(iv.moment(k) for iv in self._panels())
@@ -356,7 +413,8 @@ class JacobianLaw:
             return m[1].value / m[0].value ** 2 - 1
 
     def __repr__(self) -> str:
-        return f"JacobianLaw({self.network!r}, regime={self.regime!r}, method={self.method!r})"
+        extra = "" if self.density_method == self.method else f", density_method={self.density_method!r}"
+        return f"JacobianLaw({self.network!r}, regime={self.regime!r}, method={self.method!r}{extra})"
 
 
 def _bernoulli_law(p):
