@@ -22,57 +22,63 @@ from ..symbols import x as X
 _ODD_MEAN = "parity: f odd, so the mean is 0"
 
 
+#: the default slope of ``leaky_relu`` (``activation.LEAKY_SLOPE``)
+_A = sp.Symbol("a", real=True)
+
+
 def _relu():
-    return (sp.Max(X, 0),
-            (sp.sqrt(2) * S / (2 * sp.sqrt(sp.pi)), S**2 * (sp.pi - 1) / (2 * sp.pi), S**2 / 4, (), ()))
+    return (sp.sqrt(2) * S / (2 * sp.sqrt(sp.pi)), S**2 * (sp.pi - 1) / (2 * sp.pi), S**2 / 4, (), ())
 
 
 def _linear():
-    return X, (sp.Integer(0), S**2, S**2, (), (_ODD_MEAN,))
+    return (sp.Integer(0), S**2, S**2, (), (_ODD_MEAN,))
 
 
 def _abs():
-    return (sp.Abs(X),
-            (sp.sqrt(2) * S / sp.sqrt(sp.pi), S**2 * (sp.pi - 2) / sp.pi, sp.Integer(0), (), ()))
+    return (sp.sqrt(2) * S / sp.sqrt(sp.pi), S**2 * (sp.pi - 2) / sp.pi, sp.Integer(0), (), ())
 
 
 def _leaky_relu():
-    a = sp.Symbol("a", real=True)  # the default slope of leaky_relu (activation.LEAKY_SLOPE)
-    return (sp.Max(X, a * X),
-            (sp.sqrt(2) * S * sp.Abs(a - 1) / (2 * sp.sqrt(sp.pi)),
-             S**2 * (-(a - 1)**2 + sp.pi * (a**2 + 1)) / (2 * sp.pi),
-             S**2 * (a + 1)**2 / 4, (), ()))
+    a = _A
+    return (sp.sqrt(2) * S * sp.Abs(a - 1) / (2 * sp.sqrt(sp.pi)),
+            S**2 * (-(a - 1)**2 + sp.pi * (a**2 + 1)) / (2 * sp.pi),
+            S**2 * (a + 1)**2 / 4, (), ())
 
 
 def _erf():
-    return (sp.erf(X),
-            (sp.Integer(0), 2 * sp.asin(2 * S**2 / (2 * S**2 + 1)) / sp.pi,
-             4 * S**2 / (sp.pi * (2 * S**2 + 1)), (), (_ODD_MEAN,)))
+    return (sp.Integer(0), 2 * sp.asin(2 * S**2 / (2 * S**2 + 1)) / sp.pi,
+            4 * S**2 / (sp.pi * (2 * S**2 + 1)), (), (_ODD_MEAN,))
 
 
 def _hard_tanh():
     erfc = sp.erfc(sp.sqrt(2) / (2 * S))
-    return (sp.Max(-1, sp.Min(1, X)),
-            (sp.Integer(0),
-             S**2 * (-erfc + 1 - sp.sqrt(2) * sp.exp(-1 / (2 * S**2)) / (sp.sqrt(sp.pi) * S)) + erfc,
-             S**2 * (erfc - 1)**2, (), ()))
+    return (sp.Integer(0),
+            S**2 * (-erfc + 1 - sp.sqrt(2) * sp.exp(-1 / (2 * S**2)) / (sp.sqrt(sp.pi) * S)) + erfc,
+            S**2 * (erfc - 1)**2, (), ())
 
 
-#: shortcut name → builder of (expression, (mean, η, ζ, conditions, notes)) in symbols.sigma
-ENTRIES = {"relu": _relu, "linear": _linear, "abs": _abs, "leaky_relu": _leaky_relu,
-           "erf": _erf, "hard_tanh": _hard_tanh}
+#: shortcut name → (its expression, builder of (mean, η, ζ, conditions, notes) in symbols.sigma)
+ENTRIES = {
+    "relu": (lambda: sp.Max(X, 0), _relu),
+    "linear": (lambda: X, _linear),
+    "abs": (lambda: sp.Abs(X), _abs),
+    "leaky_relu": (lambda: sp.Max(X, _A * X), _leaky_relu),
+    "erf": (lambda: sp.erf(X), _erf),
+    "hard_tanh": (lambda: sp.Max(-1, sp.Min(1, X)), _hard_tanh),
+}
 
-_TABLE: dict = {}
+#: srepr of each expression → its builder (filled on first use)
+_KEYS: dict = {}
 
 
 def known_moments(key: str):
     """The tabulated (mean, η, ζ, conditions, notes) for the expression whose ``srepr`` is
-    ``key``, or None."""
-    if not _TABLE:
-        for build in ENTRIES.values():
-            expr, forms = build()
-            _TABLE[sp.srepr(expr)] = forms
-    return _TABLE.get(key)
+    ``key``, or None. Only the entry asked for is built."""
+    if not _KEYS:
+        for expr, build in ENTRIES.values():
+            _KEYS[sp.srepr(expr())] = build
+    build = _KEYS.get(key)
+    return None if build is None else build()
 
 
 __all__ = ["ENTRIES", "known_moments"]
