@@ -57,26 +57,25 @@ def _hard_tanh():
             S**2 * (erfc - 1)**2, (), ())
 
 
-#: shortcut name → (its expression, builder of (mean, η, ζ, conditions, notes) in symbols.sigma)
+#: shortcut name → (``sympy.srepr`` of its expression, builder of (mean, η, ζ, conditions,
+#: notes) in symbols.sigma); the keys are written out so that a lookup builds no expression
+#: (the test checks each against the parsed shortcut)
 ENTRIES = {
-    "relu": (lambda: sp.Max(X, 0), _relu),
-    "linear": (lambda: X, _linear),
-    "abs": (lambda: sp.Abs(X), _abs),
-    "leaky_relu": (lambda: sp.Max(X, _A * X), _leaky_relu),
-    "erf": (lambda: sp.erf(X), _erf),
-    "hard_tanh": (lambda: sp.Max(-1, sp.Min(1, X)), _hard_tanh),
+    "relu": ("Max(Integer(0), Symbol('x', real=True))", _relu),
+    "linear": ("Symbol('x', real=True)", _linear),
+    "abs": ("Abs(Symbol('x', real=True))", _abs),
+    "leaky_relu": ("Max(Symbol('x', real=True), Mul(Symbol('a', real=True), Symbol('x', real=True)))",
+                   _leaky_relu),
+    "erf": ("erf(Symbol('x', real=True))", _erf),
+    "hard_tanh": ("Max(Integer(-1), Min(Integer(1), Symbol('x', real=True)))", _hard_tanh),
 }
 
-#: srepr of each expression → its builder (filled on first use)
-_KEYS: dict = {}
+_KEYS = {key: build for key, build in ENTRIES.values()}
 
 
 def known_moments(key: str):
     """The tabulated (mean, η, ζ, conditions, notes) for the expression whose ``srepr`` is
     ``key``, or None. Only the entry asked for is built."""
-    if not _KEYS:
-        for expr, build in ENTRIES.values():
-            _KEYS[sp.srepr(expr())] = build
     build = _KEYS.get(key)
     return None if build is None else build()
 

@@ -21,7 +21,7 @@ from ..numbers import check_dps
 from ..symbols import G, z
 from .certified import _CertifiedPath
 from .double_path import _DoublePrecisionPath
-from .polynomial import GUARD, _clean_poly, _input_digits, _root_radius
+from .polynomial import GUARD, _clean_poly, _input_digits, _plain_domain, _root_radius
 from .quadratic import _QuadraticPath
 
 
@@ -46,6 +46,36 @@ def _is_zero_number(c, coeffs) -> bool:
     if v > 1e-20 * big and math.isfinite(v):
         return False
     return sp.simplify(c) == 0
+
+
+def _discriminant_in_domain(poly: sp.Poly):
+    """The coefficients in z (highest power first) of Disc_G Q for Q over a plain domain
+    (:func:`~rmtsym.solver.polynomial._plain_domain`), or None.
+
+    Q is cleared of denominators (c·Q with integer coefficients in G, z and the constants
+    π, e, ... taken as indeterminates); its discriminant in G is computed over the integers,
+    and Disc_G(c·Q) = c^(2d−2) Disc_G Q is divided back: the same coefficients as the
+    discriminant over Q(a1, ..., ak) with the constants substituted back, without SymPy's
+    expressions in between.
+    """
+    if not _plain_domain(poly.domain) or poly.gens != (G, z):
+        return None
+    d = poly.degree(G)
+    if d < 1:
+        return None
+    den, num = poly.clear_denoms(convert=True)
+    flat = num.inject() if not num.domain.is_Numerical else num
+    disc = flat.discriminant()
+    if not isinstance(disc, sp.Poly):  # pragma: no cover - Q depends on z
+        return None
+    extra = [g for g in disc.gens if g != z]
+    if z not in disc.gens:
+        return None
+    in_z = disc.eject(*extra) if extra else disc
+    if in_z.gens != (z,):  # pragma: no cover
+        return None
+    scale = sp.sympify(den) ** (2 * d - 2)
+    return [c / scale if scale != 1 else c for c in in_z.all_coeffs()]
 
 
 class BranchSolver(_QuadraticPath, _DoublePrecisionPath, _CertifiedPath):
@@ -109,9 +139,11 @@ class BranchSolver(_QuadraticPath, _DoublePrecisionPath, _CertifiedPath):
             # Disc_G Q over Q(a1, ..., ak), irrational numbers as indeterminates (as in
             # rmtsym.algebraic.discriminant); each coefficient in z gets its numbers back
             # and is evaluated as it is, without expanding the polynomial over them
-            generic, back = generic_numbers(self.poly.as_expr())
-            disc = sp.Poly(sp.Poly(generic, G).discriminant(), z)
-            coeffs = [sp.sympify(c).xreplace(back) if back else sp.sympify(c) for c in disc.all_coeffs()]
+            coeffs = _discriminant_in_domain(self.poly)
+            if coeffs is None:
+                generic, back = generic_numbers(self.poly.as_expr())
+                disc = sp.Poly(sp.Poly(generic, G).discriminant(), z)
+                coeffs = [sp.sympify(c).xreplace(back) if back else sp.sympify(c) for c in disc.all_coeffs()]
             pts = self._real_roots_of(coeffs, prec)
             lead = sp.Poly(self.poly.as_expr(), G).all_coeffs()[0]
             pts += self._real_roots(lead, prec)
