@@ -164,7 +164,7 @@ def p_equation() -> sp.Eq:
     p_phi = 1 + (P - 1) * ph
     p_psi = 1 + (P - 1) * ps
     rhs = 1 + (e - zt) * t * p_phi * p_psi + p_phi * p_psi * t * zt / (1 - p_phi * p_psi * t * zt)
-    return sp.Eq(P, rhs)
+    return sp.Eq(P, rhs, evaluate=False)  # never decidable (P on both sides); skips the test
 
 
 def g_from_p() -> sp.Eq:
@@ -178,7 +178,7 @@ def g_from_p() -> sp.Eq:
     sympy.Eq
         ``Eq(G, ψ P/z + (1 − ψ)/z)``.
     """
-    return sp.Eq(G, S.psi / z * P + (1 - S.psi) / z)
+    return sp.Eq(G, S.psi / z * P + (1 - S.psi) / z, evaluate=False)  # G, P free: never decidable
 
 
 @functools.lru_cache(maxsize=1)
@@ -365,7 +365,24 @@ def _normalise_constant(eq: SpectralEquation, target, name: str) -> SpectralEqua
     if const == 0:
         return SpectralEquation(eq.poly, name)
     factor = sp.cancel(sp.sympify(target) / const)
+    scaled = _scale_in_domain(eq.poly, factor)
+    if scaled is not None:
+        return SpectralEquation(scaled, name)
     return SpectralEquation(sp.Poly(sp.expand(sp.cancel(eq.poly.as_expr() * factor)), G, z), name)
+
+
+def _scale_in_domain(poly: sp.Poly, factor):
+    """factor·Q with the coefficients multiplied in the field of Q's domain (the same
+    polynomial as expanding the product), or None when the factor is not in that field."""
+    if factor == 1:
+        return poly
+    try:
+        field = poly.domain.get_field()
+        f = field.from_sympy(factor)
+        terms = {m: field.to_sympy(field.convert(c, poly.domain) * f) for m, c in poly.rep.terms()}
+    except Exception:  # a factor outside the domain (an algebraic number): the expression path
+        return None
+    return sp.Poly.from_dict(terms, *poly.gens)
 
 
 def reduced_equation(eta=eta, zeta=zeta, phi=phi, psi=psi) -> SpectralEquation:
