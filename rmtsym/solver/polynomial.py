@@ -85,10 +85,23 @@ def _clean_in_domain(poly: sp.Poly) -> Optional[sp.Poly]:
     if not any(d == 0 for d in zdeg.values()):
         return None  # the content in z may be a polynomial: the general path
     try:
-        sqf = poly.sqf_part()
+        sqf = _sqf_part_over_integers(poly) if poly.domain.is_FractionField else poly.sqf_part()
     except Exception:  # pragma: no cover - the general path handles exotic cases
         return None
     return sqf if sqf.degree(G) >= 1 else poly
+
+
+def _sqf_part_over_integers(poly: sp.Poly) -> sp.Poly:
+    """``poly.sqf_part()`` for Q over a rational-function field such as ZZ(π), computed
+    over the integers: c·Q with the constants as further variables, its square-free part,
+    and back over the field made monic. Repeated factors of Q over ZZ(π) are those of c·Q
+    over ZZ[G, z, π] (Gauss's lemma) up to factors in π alone, units of the field, which
+    the monic normalisation of the field's square-free part removes; so the result is the
+    same polynomial, without the slow gcds over the field."""
+    _den, num = poly.clear_denoms(convert=True)
+    flat = num.inject()
+    part = flat.sqf_part().eject(*flat.gens[2:])
+    return part.set_domain(poly.domain).monic()
 
 
 def _input_digits(poly: sp.Poly) -> Optional[int]:
