@@ -164,7 +164,7 @@ def p_equation() -> sp.Eq:
     p_phi = 1 + (P - 1) * ph
     p_psi = 1 + (P - 1) * ps
     rhs = 1 + (e - zt) * t * p_phi * p_psi + p_phi * p_psi * t * zt / (1 - p_phi * p_psi * t * zt)
-    return sp.Eq(P, rhs)
+    return sp.Eq(P, rhs, evaluate=False)  # never decidable (P on both sides); skips the test
 
 
 def g_from_p() -> sp.Eq:
@@ -178,7 +178,7 @@ def g_from_p() -> sp.Eq:
     sympy.Eq
         ``Eq(G, ψ P/z + (1 − ψ)/z)``.
     """
-    return sp.Eq(G, S.psi / z * P + (1 - S.psi) / z)
+    return sp.Eq(G, S.psi / z * P + (1 - S.psi) / z, evaluate=False)  # G, P free: never decidable
 
 
 @functools.lru_cache(maxsize=1)
@@ -199,11 +199,20 @@ def _generic_quartic() -> sp.Poly:
         raise ArithmeticError("the G-P relation is not linear in P")
     p_of_g = -lin.coeff_monomial(1) / lin.coeff_monomial(P)
     expr = (eq.lhs - eq.rhs).subs({P: p_of_g, t: 1 / (z * S.psi)})
-    num, _den = sp.fraction(sp.together(expr))
-    poly = sp.Poly(sp.expand(num), G, z)
-    _, poly = poly.terms_gcd()
-    content = sp.gcd_list([c for c in poly.coeffs()])
-    poly = sp.Poly(sp.expand(poly.as_expr() / content), G, z)
+    # one fraction: the expression as an element of the rational-function field
+    # Q(G, z, η, ζ, φ, ψ) (SymPy's together/expand on expressions takes ten times longer)
+    field, *_ = sp.field((G, z, S.eta, S.zeta, S.phi, S.psi), sp.ZZ)
+    num = field.from_expr(expr).numer
+    ring = num.ring
+    # its content: the gcd of the coefficients in G, z (polynomials in the parameters)
+    # and the common power of G and z
+    blocks: Dict[tuple, object] = {}
+    for monom, coeff in num.terms():
+        blocks[monom[:2]] = blocks.get(monom[:2], ring.zero) + ring({(0, 0) + monom[2:]: coeff})
+    content = functools.reduce(lambda a, b: a.gcd(b), blocks.values())
+    low = tuple(min(m[i] for m in blocks) for i in range(2))
+    num = num.exquo(content * ring({low + (0, 0, 0, 0): 1}))
+    poly = sp.Poly(num.as_expr(), G, z)
     if sp.Poly(poly.coeff_monomial(G * z), S.psi).LC() < 0:
         poly = -poly
     return poly
@@ -236,10 +245,50 @@ def quartic(eta=eta, zeta=zeta, phi=phi, psi=psi) -> SpectralEquation:
 
 
 def _quartic_at(values) -> SpectralEquation:
-    """The generic quartic at already-checked exact values (η, ζ, φ, ψ)."""
+    """The generic quartic at already-checked exact values (η, ζ, φ, ψ).
+
+    Each coefficient of the generic quartic (a polynomial in η, ζ, φ, ψ with integer
+    coefficients) is evaluated in the smallest polynomial ring or field that holds the
+    values (``QQ``, ``ZZ(π)``, ``QQ[a]``, ...): the same polynomial as substituting into
+    the expression and expanding it, without SymPy's expansion over expressions. Values
+    that need SymPy's expression domain (algebraic numbers such as √2) are substituted.
+    """
+    fast = _quartic_in_domain(values)
+    if fast is not None:
+        return fast
     subs = dict(zip((S.eta, S.zeta, S.phi, S.psi), values))
     expr = _generic_quartic().as_expr().subs(subs, simultaneous=True)
     return SpectralEquation(sp.Poly(sp.expand(expr), G, z), "Pennington-Worah")
+
+
+def _quartic_in_domain(values):
+    """:func:`_quartic_at` by evaluating the coefficients in a polynomial domain, or None
+    when the values only fit SymPy's expression domain."""
+    from sympy.polys.constructor import construct_domain
+
+    try:
+        dom, vals = construct_domain(list(values), field=True)
+    except Exception:  # pragma: no cover - construct_domain falls back to EX itself
+        return None
+    if dom.is_EX:
+        return None
+    generic = _generic_quartic()
+    if not generic.domain.is_PolynomialRing:  # pragma: no cover - derived over ZZ[η, ζ, φ, ψ]
+        return None
+    position = {s: i for i, s in enumerate((S.eta, S.zeta, S.phi, S.psi))}
+    where = [position[s] for s in generic.domain.symbols]
+    terms = {}
+    for monom, coeff in generic.rep.terms():
+        total = dom.zero
+        for powers, k in coeff.terms():
+            term = dom.convert(k)
+            for e, i in zip(powers, where):
+                if e:
+                    term *= vals[i] ** e
+            total += term
+        if total:
+            terms[monom] = dom.to_sympy(total)
+    return SpectralEquation(sp.Poly.from_dict(terms, G, z), "Pennington-Worah")
 
 
 # ---------------------------------------------------------------------------
@@ -316,7 +365,24 @@ def _normalise_constant(eq: SpectralEquation, target, name: str) -> SpectralEqua
     if const == 0:
         return SpectralEquation(eq.poly, name)
     factor = sp.cancel(sp.sympify(target) / const)
+    scaled = _scale_in_domain(eq.poly, factor)
+    if scaled is not None:
+        return SpectralEquation(scaled, name)
     return SpectralEquation(sp.Poly(sp.expand(sp.cancel(eq.poly.as_expr() * factor)), G, z), name)
+
+
+def _scale_in_domain(poly: sp.Poly, factor):
+    """factor·Q with the coefficients multiplied in the field of Q's domain (the same
+    polynomial as expanding the product), or None when the factor is not in that field."""
+    if factor == 1:
+        return poly
+    try:
+        field = poly.domain.get_field()
+        f = field.from_sympy(factor)
+        terms = {m: field.to_sympy(field.convert(c, poly.domain) * f) for m, c in poly.rep.terms()}
+    except Exception:  # a factor outside the domain (an algebraic number): the expression path
+        return None
+    return sp.Poly.from_dict(terms, *poly.gens)
 
 
 def reduced_equation(eta=eta, zeta=zeta, phi=phi, psi=psi) -> SpectralEquation:

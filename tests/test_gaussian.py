@@ -472,3 +472,44 @@ def test_unknown_sympy_function():
         gaussian_moments(sp.Function("g")(x))
     with pytest.raises(ActivationError):
         gaussian_moments(sp.gamma(x))
+
+
+# ---------------------------------------------------------------------------
+# the table of known closed forms (gaussian/known_forms.py) cannot drift from the engine
+# ---------------------------------------------------------------------------
+
+from rmtsym.gaussian import known_forms as _KF  # noqa: E402
+
+
+@pytest.mark.parametrize("name", sorted(_KF.ENTRIES))
+def test_known_forms_equal_the_search(name):
+    """Each tabulated (mean, η, ζ, conditions, notes) is exactly what the closed-form search
+    (with its quadrature self-check) returns for the shortcut, and the table's key is the
+    shortcut's expression, so ``gaussian_moments`` hits it."""
+    from rmtsym.activation import parse_activation
+    from rmtsym.gaussian.moments import _search_moments
+
+    key, build = _KF.ENTRIES[name]
+    forms = build()
+    f = sp.sympify(parse_activation(name).expr)
+    assert sp.srepr(f) == key
+    assert _KF.known_moments(sp.srepr(f)) == forms
+    G.clear_cache()
+    searched = _search_moments(f, G.DEFAULT_TIME_LIMIT)
+    assert len(searched) == len(forms)
+    for got, want in zip(searched, forms):
+        assert got == want
+        assert sp.srepr(got) == sp.srepr(want)
+    gm = gaussian_moments(name)
+    for attr, want in zip(("mean_expr", "eta_expr", "zeta_expr"), forms[:3]):
+        assert getattr(gm, attr) == want
+    assert gm.notes == forms[4]
+
+
+def test_known_forms_only_for_the_exact_expression():
+    """A nearby expression (a numeric slope, a scaled input) is not in the table."""
+    from rmtsym.activation import parse_activation
+
+    for spec in ("leaky_relu(0.1)", "relu(2*x)", "max(x, 0) + 0*x**2 + x/7"):
+        f = sp.sympify(parse_activation(spec).expr)
+        assert _KF.known_moments(sp.srepr(f)) is None

@@ -21,6 +21,7 @@ from .case_splitting import _KINKS
 from .certification import _self_check
 from .closed_form import _TIMEOUTS, _symbolic_expectation
 from .expectation import _check_conditions, _evaluate, _to_sigma
+from .known_forms import known_moments
 from .odd_even_parts import _even_part_rule, _odd_part_rule
 from .parity import _is_odd
 from .quadrature import _certified_quad, _growth_check, _numeric_kinks, _singularity_check
@@ -172,10 +173,26 @@ _NUMERIC_CACHE: dict = {}
 
 
 def _symbolic_moments(f, time_limit):
-    """Cached closed forms (mean, η, ζ) in symbols.sigma, plus conditions and notes."""
+    """Cached closed forms (mean, η, ζ) in symbols.sigma, plus conditions and notes.
+
+    The closed forms of a few shortcut activations at their default parameters are read
+    from :mod:`~rmtsym.gaussian.known_forms` (the search's own result, written out and
+    tested against it); every other expression goes through :func:`_search_moments`.
+    """
     key = sp.srepr(f)
     if key in _MOMENT_CACHE:
         return _MOMENT_CACHE[key]
+    known = known_moments(key)
+    if known is not None:
+        _MOMENT_CACHE[key] = known
+        return known
+    return _search_moments(f, time_limit, key)
+
+
+def _search_moments(f, time_limit, key=None):
+    """The closed-form search for (mean, η, ζ, conditions, notes), self-checked against
+    quadrature; cached under ``key`` unless a time limit stopped a search."""
+    key = sp.srepr(f) if key is None else key
     timeouts_before = _TIMEOUTS[0]
     notes = []
     mean_e, c1 = _symbolic_expectation(f, time_limit)

@@ -21,7 +21,7 @@ from ..numbers import check_dps
 from ..symbols import G, z
 from .certified import _CertifiedPath
 from .double_path import _DoublePrecisionPath
-from .polynomial import GUARD, _clean_poly, _input_digits, _root_radius
+from .polynomial import GUARD, _clean_poly, _input_digits, _plain_domain, _root_radius
 from .quadratic import _QuadraticPath
 
 
@@ -46,6 +46,36 @@ def _is_zero_number(c, coeffs) -> bool:
     if v > 1e-20 * big and math.isfinite(v):
         return False
     return sp.simplify(c) == 0
+
+
+def _discriminant_in_domain(poly: sp.Poly):
+    """The coefficients in z (highest power first) of Disc_G Q for Q over a plain domain
+    (:func:`~rmtsym.solver.polynomial._plain_domain`), or None.
+
+    Q is cleared of denominators (c·Q with integer coefficients in G, z and the constants
+    π, e, ... taken as indeterminates); its discriminant in G is computed over the integers,
+    and Disc_G(c·Q) = c^(2d−2) Disc_G Q is divided back: the same coefficients as the
+    discriminant over Q(a1, ..., ak) with the constants substituted back, without SymPy's
+    expressions in between.
+    """
+    if not _plain_domain(poly.domain) or poly.gens != (G, z):
+        return None
+    d = poly.degree(G)
+    if d < 1:
+        return None
+    den, num = poly.clear_denoms(convert=True)
+    flat = num.inject() if not num.domain.is_Numerical else num
+    disc = flat.discriminant()
+    if not isinstance(disc, sp.Poly):  # pragma: no cover - Q depends on z
+        return None
+    extra = [g for g in disc.gens if g != z]
+    if z not in disc.gens:
+        return None
+    in_z = disc.eject(*extra) if extra else disc
+    if in_z.gens != (z,):  # pragma: no cover
+        return None
+    scale = sp.sympify(den) ** (2 * d - 2)
+    return [c / scale if scale != 1 else c for c in in_z.all_coeffs()]
 
 
 class BranchSolver(_QuadraticPath, _DoublePrecisionPath, _CertifiedPath):
@@ -109,9 +139,11 @@ class BranchSolver(_QuadraticPath, _DoublePrecisionPath, _CertifiedPath):
             # Disc_G Q over Q(a1, ..., ak), irrational numbers as indeterminates (as in
             # rmtsym.algebraic.discriminant); each coefficient in z gets its numbers back
             # and is evaluated as it is, without expanding the polynomial over them
-            generic, back = generic_numbers(self.poly.as_expr())
-            disc = sp.Poly(sp.Poly(generic, G).discriminant(), z)
-            coeffs = [sp.sympify(c).xreplace(back) if back else sp.sympify(c) for c in disc.all_coeffs()]
+            coeffs = _discriminant_in_domain(self.poly)
+            if coeffs is None:
+                generic, back = generic_numbers(self.poly.as_expr())
+                disc = sp.Poly(sp.Poly(generic, G).discriminant(), z)
+                coeffs = [sp.sympify(c).xreplace(back) if back else sp.sympify(c) for c in disc.all_coeffs()]
             pts = self._real_roots_of(coeffs, prec)
             lead = sp.Poly(self.poly.as_expr(), G).all_coeffs()[0]
             pts += self._real_roots(lead, prec)
@@ -164,6 +196,39 @@ class BranchSolver(_QuadraticPath, _DoublePrecisionPath, _CertifiedPath):
                     roots.append(+x)
         return roots
 
+    def _coefficient_in_z(self, k: int) -> sp.Poly:
+        """a_k(z), the coefficient of G^k, as a polynomial in z over the domain of Q."""
+        rep = {(j,): cf for (i, j), cf in self.poly.rep.terms() if i == k}
+        return sp.Poly.from_dict(rep or {(0,): self.poly.domain.zero}, z, domain=self.poly.domain)
+
+    def _lowest_order_in_domain(self, x0, w):
+        """L(w) of :meth:`atoms` at a rational x0, computed in the domain of Q: a_k(x0 + ε)
+        by a Taylor shift of each coefficient, the terms of Σ a_k(x0 + ε) w^k ε^(d−k) of the
+        lowest order in ε with a nonzero coefficient. Returns the Poly in w (built from
+        SymPy numbers, as from the expression), False when that coefficient is free of w,
+        None when the shift cannot be done in the domain.
+        """
+        d, dom = self.degree, self.poly.domain
+        orders: dict = {}
+        for k in range(d + 1):
+            ak = self._coefficient_in_z(k)
+            if x0 != 0:
+                try:
+                    ak = ak.shift(x0)
+                except Exception:  # x0 outside the domain (1/2 over ZZ): the general path
+                    return None
+            for (j,), cf in ak.rep.terms():
+                if cf:
+                    orders.setdefault(j + d - k, {})[k] = cf
+        for power in sorted(orders):
+            low = {k: dom.to_sympy(cf) for k, cf in orders[power].items()}
+            if set(low) == {0} and abs(sp.N(low[0], 30)) < 1e-25:
+                continue  # the same test as on the expression: a negligible number
+            if set(low) == {0}:
+                return False
+            return sp.Poly.from_dict({(k,): cf for k, cf in low.items()}, w)
+        return False
+
     def _hull(self):
         self.branch_points()
         return self._lo, self._hi, self._scale
@@ -203,34 +268,49 @@ class BranchSolver(_QuadraticPath, _DoublePrecisionPath, _CertifiedPath):
         masses; the physical one is the root nearest ε·G(x0 + iε) on the physical branch.
         """
         if self._atoms is None:
-            lead = sp.Poly(self.poly.as_expr(), G).all_coeffs()[0]
+            plain = _plain_domain(self.poly.domain) and self.poly.gens == (G, z)
+            if plain:  # a_d(z) read off the polynomial, no expression in between
+                lead_poly = self._coefficient_in_z(self.degree)
+                lead = lead_poly.as_expr()
+            else:
+                lead = sp.Poly(self.poly.as_expr(), G).all_coeffs()[0]
+                lead_poly = sp.Poly(lead, z)
             cands = {sp.Integer(0)}
             try:
-                for r in sp.roots(sp.Poly(lead, z)).keys():
+                for r in sp.roots(lead_poly).keys():
                     if r.is_real:
                         cands.add(r)
             except Exception:  # pragma: no cover
                 pass
-            for p in self._real_roots(lead, self.dps + GUARD):
+            lead_roots = (self._real_roots_of(lead_poly.all_coeffs(), self.dps + GUARD) if plain
+                          else self._real_roots(lead, self.dps + GUARD))
+            for p in lead_roots:
                 if not any(abs(float(sp.N(c)) - float(p)) < 1e-12 for c in cands):
                     cands.add(sp.Float(mpmath.nstr(p, self.dps + GUARD), self.dps + GUARD))
             atoms = []
             w, eps = sp.symbols("w epsilon")
             d = self.degree
-            coeffs = sp.Poly(self.poly.as_expr(), G).all_coeffs()[::-1]
+            coeffs = None
             scale = self._hull()[2]
             for x0 in sorted(cands, key=lambda c: float(sp.N(c))):
-                expr = sum(sp.expand(coeffs[k].subs(z, x0 + eps)) * w ** k * eps ** (d - k) for k in range(d + 1))
-                R = sp.Poly(sp.expand(expr), eps)
-                low = None
-                for (power,), cf in sorted(R.terms(), key=lambda t: t[0][0]):
-                    cf = sp.expand(cf)
-                    if cf != 0 and not (cf.is_number and abs(sp.N(cf, 30)) < 1e-25):
-                        low = cf
-                        break
-                if low is None or not low.has(w):
+                Lw = self._lowest_order_in_domain(x0, w) if plain and x0.is_Rational else None
+                if Lw is None:
+                    if coeffs is None:
+                        coeffs = sp.Poly(self.poly.as_expr(), G).all_coeffs()[::-1]
+                    expr = sum(sp.expand(coeffs[k].subs(z, x0 + eps)) * w ** k * eps ** (d - k)
+                               for k in range(d + 1))
+                    R = sp.Poly(sp.expand(expr), eps)
+                    low = None
+                    for (power,), cf in sorted(R.terms(), key=lambda t: t[0][0]):
+                        cf = sp.expand(cf)
+                        if cf != 0 and not (cf.is_number and abs(sp.N(cf, 30)) < 1e-25):
+                            low = cf
+                            break
+                    if low is None or not low.has(w):
+                        continue
+                    Lw = sp.Poly(low, w)
+                elif Lw is False:
                     continue
-                Lw = sp.Poly(low, w)
                 try:
                     Lw = Lw.sqf_part()
                 except Exception:  # pragma: no cover
