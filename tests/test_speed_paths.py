@@ -315,3 +315,42 @@ def test_the_discriminant_of_the_solver_is_the_algebraic_one():
     pts = sorted(float(p) for p in s._real_roots(disc.as_expr(), 40))
     for p in pts:  # every real zero of the algebraic discriminant is a branch point
         assert any(abs(p - float(b)) < 1e-12 * (1 + abs(p)) for b in s.branch_points())
+
+
+# ------------------------------------------------------------------ in-domain polynomial algebra
+@pytest.mark.parametrize("pars", [
+    (RELU_ETA, sp.Rational(1, 4), 2, sp.Rational(1, 2)),                  # ZZ(π)
+    (sp.Rational(3, 2), sp.Rational(1, 2), sp.Rational(1, 3), 3),          # QQ
+    (sp.E * sp.pi, sp.Rational(1, 5), sp.Rational(7, 4), sp.Rational(2, 3)),  # ZZ(E, π)
+    (1, 0, sp.Rational(1, 2), 1),                                          # ζ = 0 (MP)
+    (2, 1, 3, sp.Rational(1, 2)),                                          # atom away from 0
+])
+def test_in_domain_algebra_equals_the_expression_path(pars, monkeypatch):
+    # the quartic, its normalisation, the square-free part, the discriminant and the atoms'
+    # lowest-order polynomials are computed in the coefficients' own domain when it is Q, Z or
+    # a polynomial domain in π, e; switching those paths off must give the same equation, the
+    # same branch points and the same atoms
+    import rmtsym.pennington_worah as PW
+    import rmtsym.solver.branch as BR
+    import rmtsym.solver.polynomial as PO
+
+    def run():
+        d = derive(*(sp.sympify(v) for v in pars))
+        s = BranchSolver(d.quartic.value, 30)
+        return d.quartic.value.poly, d.reduced.value.poly, s.poly, s.branch_points(), s.atoms()
+
+    fast = run()
+    monkeypatch.setattr(PW, "_quartic_in_domain", lambda values: None)
+    monkeypatch.setattr(PW, "_scale_in_domain", lambda poly, factor: None)
+    monkeypatch.setattr(PO, "_clean_in_domain", lambda poly: None)
+    monkeypatch.setattr(BR, "_discriminant_in_domain", lambda poly: None)
+    monkeypatch.setattr(BR.BranchSolver, "_lowest_order_in_domain", lambda self, x0, w: None)
+    slow = run()
+    for a, b in zip(fast[:3], slow[:3]):
+        assert sp.expand(a.as_expr() - b.as_expr()) == 0
+    assert len(fast[3]) == len(slow[3])
+    with mpmath.workdps(40):
+        assert all(abs(p - q) <= 1e-28 * (1 + abs(q)) for p, q in zip(fast[3], slow[3]))
+        assert len(fast[4]) == len(slow[4])
+        for (x0, m0), (x1, m1) in zip(fast[4], slow[4]):
+            assert abs(x0 - x1) < 1e-25 and abs(m0 - m1) < 1e-25
