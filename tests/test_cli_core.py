@@ -106,3 +106,12 @@ def test_help_imports_no_sympy_or_numpy():
             "print(sorted(m for m in ('sympy', 'numpy', 'scipy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]", out
+
+
+def test_short_numbers_beyond_the_range_of_a_double():
+    # exact moments of deep networks can exceed 1e308: shown shortened, not as inf or 0
+    from rmtsym.cli._format import short
+    assert short("1.2345678901234567890e400", 12) == "1.23456789012e+400"
+    assert short("-9.87654321098765432e-400", 5) == "-9.8765e-400"
+    assert short("9.00000000000001", 12) == "9"
+    assert short("0.000", 12) == "0.000" and short("inf") == "inf" and short("nan") == "nan"

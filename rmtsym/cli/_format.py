@@ -28,6 +28,15 @@ def short(value, digits: int = 10) -> str:
         return value
     if f != f:
         return "nan"
+    if isinstance(value, str) and (f in (float("inf"), float("-inf")) or (f == 0 and value.strip("+-0.e") != "")):
+        # a decimal string beyond the range of a double (an exact moment of a deep network)
+        import mpmath
+        try:
+            x = mpmath.mpf(value)
+        except (TypeError, ValueError):  # pragma: no cover - float() accepted it
+            return value
+        if mpmath.isfinite(x) and x != 0:
+            return mpmath.nstr(x, digits)
     if f in (float("inf"), float("-inf")):
         return "inf" if f > 0 else "-inf"
     return f"{f:.{digits}g}"

@@ -7,6 +7,7 @@ Argument parsing and output only; the mathematics is in :mod:`rmtsym.networks.ja
 from __future__ import annotations
 
 from . import add_json_flag, parse_int, parse_number_list
+from ._format import short
 from ._network import add_network_arguments, network_from_args
 
 SECTION = "deep networks"
@@ -170,20 +171,9 @@ LABEL = 20
 
 
 def _g(v) -> str:
-    """A decimal string of the JSON output shown with TEXT_DIGITS significant digits ("9" for
-    9.00000000000001: the series' last digits are rounding); other values unchanged."""
-    if not isinstance(v, str):
-        return _fmt(v)
-    import mpmath
-    try:
-        x = mpmath.mpf(v)
-    except (TypeError, ValueError):
-        return v
-    if mpmath.isinf(x) or mpmath.isnan(x):
-        return v
-    if x == 0 or 1e-300 < abs(x) < 1e300:
-        return format(float(x), f".{TEXT_DIGITS}g")
-    return mpmath.nstr(x, TEXT_DIGITS)
+    """A decimal string of the JSON output with TEXT_DIGITS significant digits ("9" for
+    9.00000000000001: the series' last digits are rounding); other values as _fmt."""
+    return short(v, TEXT_DIGITS) if isinstance(v, str) else _fmt(v)
 
 
 def _row(label: str, value) -> str:
