@@ -650,8 +650,11 @@ class PenningtonWorahLaw(SpectralLaw):
                 # the expansion at infinity returns its values (one fraction, or factored)
                 from sympy.polys.constructor import construct_domain
 
-                # the parameters of the equation (η, ζ rounded where the law rounds them)
-                dom, (e, zt, ph, ps) = construct_domain(list(self.derivation.parameters), field=True)
+                # the parameters of the equation (η, ζ rounded where the law rounds them),
+                # as elements of the smallest field holding them (found once per law)
+                if "_moment_domain" not in self.__dict__:
+                    self.__dict__["_moment_domain"] = construct_domain(list(self.derivation.parameters), field=True)
+                dom, (e, zt, ph, ps) = self.__dict__["_moment_domain"]
                 terms = series_coefficients(k)[k - 1]
 
                 def power(base, n):  # base**0 = 1, also for base = 0 (ζ = 0)

@@ -181,8 +181,33 @@ def g_from_p() -> sp.Eq:
     return sp.Eq(G, S.psi / z * P + (1 - S.psi) / z, evaluate=False)  # G, P free: never decidable
 
 
+#: Q(G, z) with all four parameters free, as the derivation (:func:`_derive_generic_quartic`)
+#: gives it: {(deg G, deg z, deg η, deg φ, deg ψ, deg ζ): integer coefficient}. The table is
+#: what every call uses (building it takes a third of a millisecond, the derivation through
+#: SymPy's rational-function field about 30 ms, a tenth of a spectrum command); the test
+#: suite derives the quartic again and compares (tests/test_pennington_worah.py).
+_GENERIC_QUARTIC_TERMS = {
+    (0, 0, 0, 0, 3, 0): -1, (1, 0, 0, 0, 2, 1): 1, (1, 0, 0, 1, 1, 1): -1,
+    (1, 0, 1, 0, 3, 0): -1, (1, 0, 1, 1, 2, 0): 1, (1, 1, 0, 0, 3, 0): 1,
+    (2, 0, 0, 0, 2, 2): -1, (2, 0, 0, 1, 1, 2): 2, (2, 0, 0, 2, 0, 2): -1,
+    (2, 0, 1, 0, 2, 1): 1, (2, 0, 1, 1, 1, 1): -2, (2, 0, 1, 2, 0, 1): 1,
+    (2, 1, 0, 0, 2, 1): -1, (2, 1, 0, 1, 1, 1): 2, (2, 1, 1, 1, 2, 0): -1,
+    (3, 1, 0, 1, 1, 2): -2, (3, 1, 0, 2, 0, 2): 2, (3, 1, 1, 1, 1, 1): 2,
+    (3, 1, 1, 2, 0, 1): -2, (3, 2, 0, 1, 1, 1): -1, (4, 2, 0, 2, 0, 2): -1,
+    (4, 2, 1, 2, 0, 1): 1,
+}
+
+
 @functools.lru_cache(maxsize=1)
 def _generic_quartic() -> sp.Poly:
+    """Q(G, z) with all four parameters free, over ZZ[η, φ, ψ, ζ]: the derived quartic
+    (:func:`_derive_generic_quartic`), built from its table ``_GENERIC_QUARTIC_TERMS``."""
+    params = (S.eta, S.phi, S.psi, S.zeta)
+    flat = sp.Poly.from_dict(_GENERIC_QUARTIC_TERMS, G, z, *params, domain=sp.ZZ)
+    return flat.eject(*params)
+
+
+def _derive_generic_quartic() -> sp.Poly:
     """Q(G, z) with all four parameters free, derived from the P-equation.
 
     Substitute t = 1/(zψ) and P = (zG − 1 + ψ)/ψ (solved from :func:`g_from_p`) in
@@ -221,7 +246,7 @@ def _generic_quartic() -> sp.Poly:
 def quartic(eta=eta, zeta=zeta, phi=phi, psi=psi) -> SpectralEquation:
     """The Pennington–Worah quartic Q(G, z) = 0 for the Stieltjes transform of M.
 
-    Derived from the P-equation (see :func:`_generic_quartic`) and equal to the
+    Derived from the P-equation (see :func:`_derive_generic_quartic`) and equal to the
     reference form (docs/theory.md §1.4)::
 
         Q = φ² z² ζ(η−ζ) G⁴ − φ z ζ [ψ z + 2(η−ζ)(φ−ψ)] G³
@@ -244,8 +269,11 @@ def quartic(eta=eta, zeta=zeta, phi=phi, psi=psi) -> SpectralEquation:
     return _quartic_at(_params(eta, zeta, phi, psi))
 
 
+@functools.lru_cache(maxsize=64)
 def _quartic_at(values) -> SpectralEquation:
-    """The generic quartic at already-checked exact values (η, ζ, φ, ψ).
+    """The generic quartic at already-checked exact values (η, ζ, φ, ψ), kept per point
+    (a derivation asks for it at its point and at its generic point, for the reduction and
+    for the discriminant; a :class:`SpectralEquation` is immutable).
 
     Each coefficient of the generic quartic (a polynomial in η, ζ, φ, ψ with integer
     coefficients) is evaluated in the smallest polynomial ring or field that holds the

@@ -62,6 +62,16 @@ def test_quartic_derived_equals_reference_symbolically():
     assert q.parameters == {eta, zeta, phi, psi}
 
 
+def test_quartic_table_is_the_derivation():
+    """Every call reads the quartic from a table; here it is derived from the P-equation
+    again (substitution, one fraction, content removed, sign fixed) and compared, as a
+    polynomial over the same domain."""
+    derived = pw._derive_generic_quartic()
+    assert derived == pw._generic_quartic()
+    assert derived.domain == pw._generic_quartic().domain
+    assert sp.expand(derived.as_expr() - Q_REF) == 0
+
+
 def test_quartic_vanishes_on_p_equation_solutions():
     # independent of the normalisation: Q(G(P), z) ∝ numerator of P − rhs(P) after the
     # G–P substitution; check at random rational points that a root P of the

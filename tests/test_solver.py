@@ -320,6 +320,27 @@ def test_other_algebraic_law_semicircle():
     assert s.atoms() == []
 
 
+
+@pytest.mark.parametrize("scale", [sp.Integer(1), sp.sqrt(2)])
+def test_factor_in_z_alone_is_removed(scale):
+    """A factor of Q in z alone (here z − 3, a point outside the support of the semicircle of
+    variance 1 or √2) is no edge and no
+    atom: the cleaned polynomial drops it, on the general path (every coefficient in G has
+    a factor z − 3, so the in-domain path hands over) with rational and irrational
+    coefficients, and the support is the semicircle's."""
+    from rmtsym.solver.polynomial import _clean_poly
+
+    base = scale * G**2 - z * G + 1  # the semicircle of variance `scale`
+    eq = SpectralEquation(sp.Poly(sp.expand((z - 3) * base), G, z))
+    cleaned = _clean_poly(eq)
+    assert sp.cancel(cleaned.as_expr() / base).is_number
+    s = BranchSolver(eq, dps=20)
+    (a, b), = s.support()
+    edge = 2 * float(sp.sqrt(scale))
+    assert abs(float(a) + edge) < 1e-15 and abs(float(b) - edge) < 1e-15
+    assert s.atoms() == []
+
+
 # ---------------------------------------------------------------- property-based
 params = st.tuples(st.floats(0.2, 3.0), st.floats(0.0, 1.0), st.floats(0.25, 4.0), st.floats(0.25, 4.0))
 

@@ -6,6 +6,7 @@ degree-d polynomial p.
 """
 from __future__ import annotations
 
+import functools
 from typing import Optional
 
 import mpmath
@@ -45,12 +46,14 @@ def _clean_poly(equation: SpectralEquation) -> sp.Poly:
         pass
     in_g = sp.Poly(poly.as_expr(), G)
     coeffs = in_g.all_coeffs()
+    # the content in z: the gcd of the coefficients a_k(z) (Poly.gcd pairwise; SymPy's
+    # gcd_list does not take Poly arguments)
     try:
-        content = sp.gcd_list([sp.Poly(cf, z) for cf in coeffs if cf != 0])
-        if isinstance(content, sp.Poly) and content.degree() >= 1:
-            poly = sp.Poly(sp.cancel(poly.as_expr() / content.as_expr()), G, z)
-    except Exception:  # pragma: no cover
-        pass
+        content = functools.reduce(lambda a, b: a.gcd(b), [sp.Poly(cf, z) for cf in coeffs if cf != 0])
+    except Exception:  # pragma: no cover - exotic coefficient domains: keep Q as it is
+        content = None
+    if content is not None and content.degree() >= 1:
+        poly = sp.Poly(sp.cancel(poly.as_expr() / content.as_expr()), G, z)
     if back:
         poly = sp.Poly(sp.expand(poly.as_expr().xreplace(back)), G, z)
     return poly
