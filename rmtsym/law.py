@@ -621,7 +621,10 @@ class PenningtonWorahLaw(SpectralLaw):
                     value = ex
             if value is None:
                 if cert is None:
-                    raise ParameterError(f"{name} of this activation is not a number (free parameters left?)")
+                    free = ", ".join(sorted(str(p) for p in getattr(act, "params", ())))
+                    raise ParameterError(
+                        f"{name} of this activation is not a number: it depends on {free}; give values "
+                        "(--params a=0.1)" if free else f"{name} of this activation is not a number")
                 value = cert
             params.append(value)
         law = cls(params[0], params[1], phi, psi, dps=dps)

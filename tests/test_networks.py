@@ -230,7 +230,27 @@ def _check(act, weights, L, Q, sw, sb, n=400, seeds=3, params=None):
     # simulated fraction of each value is a binomial count, √(1/4/(n·seeds)) around 1/2, which
     # moves the CDF by as much (the atom at 0 of ReLU directly); allow 3 of them
     noise = 1.5 / math.sqrt(n * seeds) if act.startswith(("relu", "leaky_relu")) else 0.0
-    assert v.kolmogorov < 6 / n + excess + noise, (act, weights, L, Q, v.kolmogorov, excess, noise)
+    # A deep network's J Jᵀ also carries a random overall scale at finite width: its q^l
+    # fluctuate by O(√(l/n)) (checked below against the fluctuations module), D² follows them
+    # and every eigenvalue moves together, a distance that shrinks like 1/√n, not 1/n (tanh,
+    # orthogonal, L = 10, Q = 0.05: Kolmogorov 0.021, 0.017, 0.013 at n = 400, 800, 1600; of
+    # each network's spectrum divided by its own m1/m1_theory, 0.007-0.016 at 400 and 0.003
+    # at 1600). The distance that rescaling by each network's ratio explains, sup_x
+    # |F(x/r) − F(x)|, is allowed on top, once the mean m1 over the networks has been checked
+    # (within 4 standard errors over the seeds and 5 % for the O(L/n) bias); not where an atom
+    # sits away from 0, whose location a rescaling would move.
+    m = v.moments[0]
+    se = m["se"] if np.isfinite(m["se"]) else 0.0
+    assert abs(m["simulated"] - m["theory"]) < 4 * se + 0.05 * m["theory"], (act, weights, L, Q, m)
+    scale = 0.0
+    if all(x0 == 0 for x0, _m in law.atoms()):
+        m1 = law.moment(1)
+        top = max(hi for _lo, hi in law.support())
+        grid = np.linspace(0.0, 1.2 * top, 4001)[1:]
+        for e in s.eigenvalues:
+            r = float(np.mean(e)) / m1
+            scale = max(scale, float(np.max(np.abs(law.cdf(grid / r) - law.cdf(grid)))))
+    assert v.kolmogorov < 6 / n + excess + noise + scale, (act, weights, L, Q, v.kolmogorov, excess, noise, scale)
     # the q^l the input met.  They self-average, but their finite-width spread compounds along
     # depth (like l/n for marginal length maps such as ReLU at σw² = 2) and grows with the
     # weights' fourth moment (sparse, Student-t): the finite-width variance of q^l, predicted

@@ -58,6 +58,10 @@ def _moments_at(expr, q, dps, cache):
     sw = sp.sqrt(q) if not isinstance(q, sp.Float) else sp.Float(mpmath.sqrt(mpmath.mpf(str(q))), dps + 5)
     mom = gaussian_moments(expr, sigma_w=sw, sigma_x=1, dps=dps + 5)
     if mom.eta is None or mom.zeta is None or mom.mean is None:
+        free = sorted(str(s) for s in getattr(expr, "free_symbols", ()) if str(s) != "x")
+        if free:
+            raise ParameterError(f"the layers need numbers, and the activation depends on {', '.join(free)}; "
+                                 "give values (--params a=0.1)")
         raise RmtsymError("the Gaussian moments of the activation could not be computed")
     out = LayerMoments(q, _exact_or_mpf(mom.mean, dps), _exact_or_mpf(mom.eta, dps),
                        _exact_or_mpf(mom.zeta, dps),

@@ -109,8 +109,12 @@ class JacobianLaw:
             elif method == "auto" and (network.depth > ALGEBRAIC_MAX_DEPTH
                                        or len({p for p in ps if p != 1}) > 1):
                 # layers with different p (hard-tanh away from q*) make the equation's
-                # coefficients huge rationals: the subordination route is faster there
-                ps = None
+                # coefficients huge rationals: the subordination route is faster there,
+                # unless orthogonal layers leave an atom at the top of the spectrum, which
+                # only the algebraic route handles
+                if (network.depth > ALGEBRAIC_MAX_DEPTH
+                        or top_atom(network, [_bernoulli_law(p) for p in ps], factors) is None):
+                    ps = None
         self._atom_top = None
         #: the law of the density/CDF/quantiles/numerical moments when the algebraic route
         #: is too deep for its own tables (see :data:`ALGEBRAIC_DENSITY_MAX_DEPTH`), else None
