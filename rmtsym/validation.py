@@ -82,7 +82,7 @@ def default_tolerance(n: int) -> float:
     Why not 1/√N: the eigenvalues of one matrix are not independent. Eigenvalue
     rigidity makes the empirical CDF of a single matrix deviate from its mean by only
     O(log n / n), and the deterministic finite-size bias of the spectrum is O(1/n)
-    (docs/theory.md §1.4, §7.5: ≈ 0.5 % for smooth f at n0 ≈ 1000, 1–2 % for polynomial f such
+    (docs/theory.md §1.4, §7.6: ≈ 0.5 % for smooth f at n0 ≈ 1000, 1–2 % for polynomial f such
     as x²); pooling seeds does not remove the bias. The smallest dimension sets the
     resolution (with ψ = 4 only n1 = n0/4 eigenvalues per matrix).
 

@@ -245,3 +245,28 @@ def test_closed_forms_with_many_constants_build_fast_and_agree_with_rationals(ac
     assert np.allclose(law.pdf(xs), ref.pdf(xs), rtol=1e-12, atol=1e-14)
     assert abs(float(law.pdf_mp(1.0, dps=30).value) - float(ref.pdf_mp(1.0, dps=30).value)) < 1e-14
     assert law.eta == sp.sympify(gm.eta_expr).subs(sigma, 1)  # the law still reports the exact η
+
+
+# ---------------------------------------------------------------- CDF from the potential
+@pytest.mark.parametrize("make", [
+    lambda: SpectralLaw(__import__("rmtsym.pennington_worah", fromlist=["x"]).marchenko_pastur_equation(sp.Integer(2), 1)),
+    lambda: PenningtonWorahLaw("0.34", "0.25", 2, "0.5"),
+    lambda: PenningtonWorahLaw("0.5", "0.2", "0.7", "1.3"),
+], ids=["marchenko-pastur c=2", "pw with an atom", "pw without"])
+def test_cdf_from_the_potential_equals_the_density_tables(make):
+    """Two routes to F: the Chebyshev tables integrate the density along the real axis; the
+    logarithmic potential integrates G down a vertical line (rmtsym.law_potential). They agree
+    to 1e-12, below, inside and above the support, at an atom and for arrays; NaN gives NaN;
+    ppf inverts the potential's CDF."""
+    from rmtsym.law_potential import cdf_by_potential, ppf_by_potential
+
+    law = make()
+    lo, hi = law.support()
+    xs = np.concatenate([[lo - 1, 0.0], np.linspace(lo, hi, 37)[1:-1], [hi, hi + 1]])
+    pot = cdf_by_potential(law, xs)
+    assert np.max(np.abs(pot - law.cdf(xs))) < 1e-12
+    assert cdf_by_potential(law, float(xs[5])) == pytest.approx(float(pot[5]), abs=1e-15)
+    assert math.isnan(cdf_by_potential(law, float("nan")))
+    for q in (0.3, 0.8, 0.95):
+        x = ppf_by_potential(law, q)
+        assert x == pytest.approx(float(law.ppf(q)), abs=1e-9)

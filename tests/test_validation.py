@@ -293,7 +293,7 @@ def test_kolmogorov_scales_like_one_over_n(act, phi, psi):
 
 @pytest.mark.slow
 def test_extrapolation_removes_the_polynomial_finite_size_bias():
-    # centred x² converges like 1/n with a big constant (docs/theory.md §1.4, §7.5): at n0 = 1000
+    # centred x² converges like 1/n with a big constant (docs/theory.md §1.4, §7.6): at n0 = 1000
     # the raw m2 is biased by ~2 %, far beyond its standard error, while the a + b/n fit over
     # n0 = 250, 500, 1000 recovers the law's m2 = η²(1 + φ/ψ) = 8 within its error bar
     pytest.importorskip("rmtsym.law")

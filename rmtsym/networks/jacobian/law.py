@@ -119,6 +119,9 @@ class JacobianLaw:
         #: the law of the density/CDF/quantiles/numerical moments when the algebraic route
         #: is too deep for its own tables (see :data:`ALGEBRAIC_DENSITY_MAX_DEPTH`), else None
         self._numeric: Optional["JacobianLaw"] = None
+        #: CDF, quantiles and total mass of the algebraic law from its logarithmic potential
+        #: (set by _init_numeric where the density tables cannot be used)
+        self._potential = False
         if ps is not None:
             self.method = "algebraic"
             self._init_algebraic(ps)
@@ -154,9 +157,13 @@ class JacobianLaw:
         """The subordination law of the same network for the density (algebraic route at
         depth > ALGEBRAIC_DENSITY_MAX_DEPTH); kept algebraic where it cannot be built."""
         if self._atom_top is not None:
-            self.notes.append(f"the density and CDF come from the algebraic equation at depth "
-                              f"{self.network.depth} (the subordination solver does not handle the atom "
-                              "at the top of the spectrum); they may be slow and lose mass near 0")
+            # the density tables of the algebraic law would chase the λ^(−L/(L+1)) singularity
+            # next to the atom at 0 for minutes: the CDF and quantiles come from the
+            # logarithmic potential instead, one vertical path per point (rmtsym.law_potential)
+            self._potential = True
+            self.notes.append(f"the CDF and quantiles come from the logarithmic potential of the algebraic "
+                              f"equation at depth {self.network.depth}, one continuation path per point (the "
+                              "subordination solver does not handle the atom at the top of the spectrum)")
             return
         try:
             self._numeric = JacobianLaw(self.network, dps=dps, method="subordination", nodes=nodes,
@@ -325,6 +332,14 @@ class JacobianLaw:
         """∫ρ + atoms (1 up to the rule's error; checked when the law is built)."""
         if self._numeric is not None:
             return self._delegate("total_mass")
+        if self.method == "algebraic" and self._potential:
+            # the atoms, and the continuous mass read from the potential between the top of the
+            # continuous support and the top atom (where F = 1 − that atom's mass)
+            from ...law_potential import cdf_by_potential
+
+            top_edge = max(float(b) for _a, b in self._alg.intervals())
+            x_top = float(self._atom_top[0]) / self.scale
+            return cdf_by_potential(self._alg, (top_edge + x_top) / 2) + float(self._atom_top[1])
         if self.method == "algebraic":
             return float(self._alg.total_mass())
         return float(sum(iv.mass for iv in self._panels()) + self._zero)
@@ -335,7 +350,12 @@ class JacobianLaw:
             return self._delegate("cdf", x)
         xs = np.atleast_1d(np.asarray(x, dtype=float))
         if self.method == "algebraic":
-            out = np.array([np.nan if np.isnan(v) else float(self._alg.cdf(v / self.scale)) for v in xs])
+            if self._potential:
+                from ...law_potential import cdf_by_potential
+
+                out = np.array([cdf_by_potential(self._alg, v / self.scale) for v in xs])
+            else:
+                out = np.array([np.nan if np.isnan(v) else float(self._alg.cdf(v / self.scale)) for v in xs])
             return out if np.ndim(x) else float(out[0])
         out = np.where(xs >= 0, self._zero, 0.0)
         for iv in self._panels():
@@ -355,7 +375,12 @@ class JacobianLaw:
         if np.any((qs < 0) | (qs > 1)):
             raise ParameterError("quantiles must lie in [0, 1]")
         if self.method == "algebraic":
-            out = np.array([float(self._alg.ppf(v)) * self.scale for v in qs])
+            if self._potential:
+                from ...law_potential import ppf_by_potential
+
+                out = np.array([ppf_by_potential(self._alg, v) * self.scale for v in qs])
+            else:
+                out = np.array([float(self._alg.ppf(v)) * self.scale for v in qs])
             return out if np.ndim(q) else float(out[0])
         ivs = self._panels()
         out = np.empty(qs.shape)
