@@ -226,6 +226,11 @@ class SpectralLaw:
         flat = arr.ravel()
         if np.any(~np.isfinite(flat)) or np.any((flat < 0) | (flat > 1)):
             raise ParameterError("quantile levels q must lie in [0, 1]")
+        if any(float(a) < float(x0) < float(b) for x0, _m in self._atoms for a, b in self._intervals):
+            # an atom inside a support interval: the pieces below are not in the order of F;
+            # invert F itself
+            out = np.array([self._ppf_bisect(v) for v in flat])
+            return float(out[0]) if _is_scalar(q) else out.reshape(arr.shape)
         pieces = [(float(x0), 0, float(m), None) for x0, m in self._atoms]
         pieces += [(a, 1, float(F(np.pi)), (a, b, h, F)) for a, b, h, F in self._tables()]
         pieces.sort(key=lambda p: (p[0], p[1]))
@@ -252,6 +257,25 @@ class SpectralLaw:
         out[np.isnan(out)] = hi  # q = 1 up to rounding of the total mass
         out[flat <= 0] = lo
         return float(out[0]) if _is_scalar(q) else out.reshape(arr.shape)
+
+    def _ppf_bisect(self, q: float) -> float:
+        """inf{x : F(x) ≥ q} by bisection on :meth:`cdf` (F compared with q less 1e-12, its
+        rounding), an atom returned when its step covers q."""
+        lo, hi = self.support()
+        if q <= 0:
+            return lo
+        for x0, m in self._atoms:
+            f = float(self.cdf(float(x0)))
+            if f - float(m) < q - 1e-12 and q <= f + 1e-12:
+                return float(x0)
+        a, b = lo, hi
+        while b - a > 1e-12 * max(1.0, abs(b)):
+            mid = (a + b) / 2
+            if self.cdf(mid) >= q - 1e-12:
+                b = mid
+            else:
+                a = mid
+        return b
 
     def rvs(self, size=1, random_state=None):
         """Random variates by inverse CDF: ppf(U), U uniform on (0, 1)."""
@@ -441,6 +465,8 @@ class SpectralLaw:
             xm = mpmath.mpf(x) if isinstance(x, str) else mpmath.mpf(mpmath.mpmathify(x).real)
             if not mpmath.isfinite(xm):
                 raise ParameterError(f"x must be a finite number, got {x!r}")
+            if any(float(a) < float(xm) for a, _b in self._singular_intervals()):
+                return self._cdf_double_routes(float(xm), dps)
             total = mpmath.fsum(m for x0, m in self._atoms if x0 <= xm)
             err = mpmath.mpf(0)
             for a, b in self._intervals:
@@ -453,6 +479,31 @@ class SpectralLaw:
             digits = dps if total == 0 else int(max(0, min(dps, -mpmath.log10(err / abs(total)))))
             return self._recap(Certified(+total, digits, "Gauss-Legendre quadrature of the density (theta substitution) + atoms",
                                          note=f"quadrature error estimate {mpmath.nstr(err, 3)}"))
+
+    def _singular_intervals(self):
+        """The support intervals whose density diverges at an edge faster than the θ
+        substitution absorbs (ρ ~ x^(−2/3) at 0 for the product of two Wisharts, λ^(−L/(L+1))
+        for deep Jacobians): the double-precision table had to refine an end panel below
+        1e-8 of the θ range."""
+        return [(a, b) for a, b, pw in self._panels()
+                if min(pw.ends[0] - pw.starts[0], pw.ends[-1] - pw.starts[-1]) < 1e-8 * np.pi]
+
+    def _cdf_double_routes(self, x: float, dps: int) -> Certified:
+        """F(x) where an edge singularity keeps the high-precision quadrature from converging
+        (it refined towards the edge for minutes and stopped near 11 digits): the value of the
+        logarithmic potential (:mod:`rmtsym.law_potential`), with the digits on which it and
+        the density table, two independent double-precision routes, agree."""
+        from .law_potential import cdf_by_potential
+
+        pot = float(cdf_by_potential(self, x))
+        tab = float(self.cdf(x))
+        err = abs(pot - tab) + 1e-15 * max(1.0, abs(pot))
+        digits = dps if pot == 0 else int(max(0, min(dps, 15, math.floor(-math.log10(err / abs(pot))))))
+        with mpmath.workdps(dps + GUARD):
+            value = mpmath.mpf(pot)
+        return self._recap(Certified(value, digits, "logarithmic potential along a vertical path, checked "
+                                                    "against the density table (double precision)",
+                                     note=f"the density diverges at a support edge; the two routes differ by {err:.1e}"))
 
     # ------------------------------------------------------------------ display
     def _parameter_latex(self) -> str:
@@ -621,10 +672,10 @@ class PenningtonWorahLaw(SpectralLaw):
                     value = ex
             if value is None:
                 if cert is None:
-                    free = ", ".join(sorted(str(p) for p in getattr(act, "params", ())))
+                    names = sorted(str(p) for p in getattr(gm.activation, "params", ()))
                     raise ParameterError(
-                        f"{name} of this activation is not a number: it depends on {free}; give values "
-                        "(--params a=0.1)" if free else f"{name} of this activation is not a number")
+                        f"{name} of this activation is not a number: it depends on {', '.join(names)}; give "
+                        f"values (--params {names[0]}=0.1)" if names else f"{name} of this activation is not a number")
                 value = cert
             params.append(value)
         law = cls(params[0], params[1], phi, psi, dps=dps)

@@ -46,7 +46,8 @@ def _nodes(x: float, scale: float, atoms):
     top = S_MAX * scale
     # near an atom the integrand changes at s ~ |x − x_k|: go well below that
     near = min([abs(x - x0) for x0, _m in atoms if x0 != x] + [scale])
-    bottom = min(S_MIN * scale, 1e-8 * near)
+    # (points nearer an atom than NEAR_ATOM·scale are continued by _near_atoms instead)
+    bottom = max(min(S_MIN * scale, 1e-8 * near), 1e-8 * NEAR_ATOM * scale)
     n = int(math.ceil(NODES_PER_DECADE * math.log10(top / bottom))) + 1
     return np.linspace(math.log(top), math.log(bottom), n)
 
@@ -72,10 +73,7 @@ def cdf_by_potential(law, x):
     docstring, for a number or an array; atoms are included at their location
     (right-continuous), NaN gives NaN.
 
-    The points inside the support share one batched continuation (all paths at once, the
-    companion eigenvalues of every step in one call); a path on which the nearest root was
-    ever ambiguous is followed again alone, more finely
-    (:meth:`~rmtsym.solver.BranchSolver.stieltjes_vertical`).
+    The points inside the support share one batched continuation (:func:`_batched_paths`).
     """
     xs = np.atleast_1d(np.asarray(x, dtype=float)).ravel()
     out = np.full(xs.shape, np.nan)
@@ -104,38 +102,109 @@ def cdf_by_potential(law, x):
         grids = [_nodes(xs[i], scale, atoms) for i in todo]
         u = max(grids, key=len)
         pts = xs[todo]
-        g_all, redo = _batched_paths(solver, pts, np.exp(u))
+        g_all, _ambiguous = _batched_paths(solver, pts, np.exp(u), atoms)
         for j, i in enumerate(todo):
-            g = g_all[:, j]
-            if redo[j]:
-                g = np.asarray(solver.stieltjes_vertical(xs[i], np.exp(u)), dtype=complex)
-            out[i] += _integral(xs[i], u, g, atoms, mass_c, a_ref)
+            out[i] += _integral(xs[i], u, g_all[:, j], atoms, mass_c, a_ref)
+    _near_atoms(law, xs, out, atoms)
     out = np.clip(out, 0.0, 1.0)
     return out.reshape(np.shape(x)) if np.ndim(x) else float(out[0])
 
 
-def _batched_paths(solver, xs, s):
-    """G(x_j + i s_k) for all points on their vertical paths, followed together from
-    x_j + i s_0 (``s`` descending): (values of shape (len(s), len(xs)), a flag per path whose
-    nearest root was ever ambiguous)."""
-    n = len(s)
-    z0 = xs + 1j * s[0]
-    path = lambda steps: xs[None, :] + 1j * s[steps][:, None]  # noqa: E731 - steps 1..n-1
-    _, worst, kept = solver._follow(z0, path, n - 1, record=set(range(1, n)))
-    roots0 = solver._np_roots(z0)
-    first = roots0[np.arange(len(xs)), np.argmin(np.abs(roots0 - (1.0 / z0)[:, None]), axis=1)]
-    g = np.empty((n, len(xs)), dtype=complex)
-    g[0] = first
-    for k in range(1, n):
-        g[k] = kept[k][0]
-    z = xs[None, :] + 1j * s[:, None]
+#: closer than NEAR_ATOM·scale to an atom (but not on it), the roots of double precision no
+#: longer tell the physical branch from its neighbours (all grow like m/(z − x_k)); there the
+#: continuous part's CDF is continued from δ and 10δ as the power law it follows
+NEAR_ATOM = 1e-12
+
+
+def _near_atoms(law, xs, out, atoms):
+    """Replace the values at points within NEAR_ATOM·scale of an atom (in place):
+    F(x_k ± t) = F(x_k±) ± g(δ)(t/δ)^β, with g(δ), g(10δ) computed and β = log10 g(10δ)/g(δ)
+    (the edge exponent of the continuous density there, e.g. 1/4 for the depth-4 Jacobian
+    law; g linear when it does not grow)."""
+    if not atoms or not law.intervals():
+        return
+    delta = NEAR_ATOM * law.solver._hull()[2]
+    for i, v in enumerate(xs):
+        if math.isnan(v):
+            continue
+        for x0, m in atoms:
+            t = v - x0
+            if t == 0 or abs(t) >= delta:
+                continue
+            side = 1.0 if t > 0 else -1.0
+            at = float(cdf_by_potential(law, x0))            # F(x_k), the atom included
+            base = at if side > 0 else at - m
+            f1, f2 = cdf_by_potential(law, np.array([x0 + side * delta, x0 + side * 10 * delta]))
+            g1, g2 = abs(f1 - base), abs(f2 - base)
+            beta = math.log10(g2 / g1) if g1 > 0 and g2 > g1 else 1.0
+            out[i] = base + side * g1 * (abs(t) / delta) ** beta
+            break
+
+
+def _batched_paths(solver, xs, s, atoms, refine: int = 1):
+    """G(x_j + i s_k) for all points on their vertical paths (``s`` descending from far above
+    the spectrum, where the physical root is the one nearest 1/z): (values of shape
+    (len(s), len(xs)), a flag per path whose root was ever ambiguous).
+
+    All roots of every node come from one batched eigenvalue call per block of points; the
+    root is followed from node to node by nearness, measured after the atoms' poles
+    Σ m_k/(z − x_k) are taken out of every root. Near an atom every root grows like 1/(z −
+    x_k) and moves by a tenth of itself between nodes, more than roots that differ only in
+    the next order are apart; without the common pole the step is small against that
+    difference. A path still ambiguous (nearest ≥ half the second nearest) is followed again
+    with 10 times as many nodes.
+    """
+    n, N = len(s), len(xs)
+    z = xs[None, :] + 1j * s[:, None]                                  # (n, N)
+    with np.errstate(all="ignore"):
+        shift = sum((m / (z - x0) for x0, m in atoms), np.zeros_like(z))
+    g = np.empty((n, N), dtype=complex)
+    worst = np.zeros(N)
+    block = max(1, 200_000 // (n * max(1, solver.degree)))
+    for b0 in range(0, N, block):
+        cols = slice(b0, min(N, b0 + block))
+        zb = z[:, cols]
+        roots = solver._np_roots(zb.ravel()).reshape(zb.shape + (-1,))  # (n, B, d)
+        moved = roots - shift[:, cols, None]
+        B = zb.shape[1]
+        idx = np.arange(B)
+        cur = np.argmin(np.where(np.isfinite(roots[0]), np.abs(roots[0] - (1.0 / zb[0])[:, None]), np.inf), axis=1)
+        g[0, cols] = roots[0, idx, cur]
+        w = np.zeros(B)
+        for k in range(1, n):
+            dist = np.abs(moved[k] - moved[k - 1, idx, cur][:, None])
+            dist = np.where(np.isfinite(dist), dist, np.inf)
+            order = np.argsort(dist, axis=1)
+            near = dist[idx, order[:, 0]]
+            second = dist[idx, order[:, 1]] if dist.shape[1] > 1 else np.full(B, np.inf)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ratio = np.where(second > 0, near / second, 1.0)
+            w = np.maximum(w, np.nan_to_num(ratio, nan=1.0))
+            cur = order[:, 0]
+            g[k, cols] = roots[k, idx, cur]
+        worst[cols] = w
     g = solver._polish_np(z.ravel(), g.ravel()).reshape(g.shape)
-    return g, worst > 0.5
+    bad = worst > 0.5
+    if refine and np.any(bad):
+        # 10 times as many nodes on the ambiguous paths; keep every tenth value
+        u = np.log(s)
+        fine = np.exp(np.interp(np.linspace(0, n - 1, 10 * (n - 1) + 1), np.arange(n), u))
+        g_fine, bad_fine = _batched_paths(solver, xs[bad], fine, atoms, refine=0)
+        g[:, bad] = g_fine[::10]
+        bad[bad] = bad_fine
+    return g, bad
 
 
 def ppf_by_potential(law, q: float, xtol: float = 1e-11) -> float:
-    """inf{x : F(x) ≥ q} by bisection on :func:`cdf_by_potential` (atoms taken as steps)."""
+    """inf{x : F(x) ≥ q} by bisection on :func:`cdf_by_potential` (atoms taken as steps).
+
+    F is compared with q less 1e-12 (its values carry errors of ~1e-13), so that a level on
+    a flat stretch of F gives the stretch's left end."""
+    from .errors import ParameterError
+
     q = float(q)
+    if not 0.0 <= q <= 1.0:  # NaN fails too
+        raise ParameterError(f"quantile levels q must lie in [0, 1], got {q}")
     atoms = sorted(_atoms(law))
     ivs = [(float(a), float(b)) for a, b in law.intervals()]
     points = [x0 for x0, _ in atoms] + [v for iv in ivs for v in iv]
@@ -145,12 +214,12 @@ def ppf_by_potential(law, q: float, xtol: float = 1e-11) -> float:
     # an atom whose step covers q is the answer
     for x0, m in atoms:
         f = cdf_by_potential(law, x0)
-        if f - m < q <= f + 1e-15:
+        if f - m < q - 1e-12 and q <= f + 1e-12:
             return x0
     a, b = lo, hi
     while b - a > xtol * max(1.0, abs(b)):
         mid = (a + b) / 2
-        if cdf_by_potential(law, mid) >= q:
+        if cdf_by_potential(law, mid) >= q - 1e-12:
             b = mid
         else:
             a = mid

@@ -407,3 +407,22 @@ def test_top_atom_at_depth_four_command_line(capsys):
     assert abs(d["cdf"][1] - (1 - float(mt))) < 1e-9
     assert float(m0) < d["cdf"][0] < d["cdf"][1]
     assert any("logarithmic potential" in n for n in d["notes"])
+
+
+def test_top_atom_law_near_the_atom_at_zero():
+    """Within 1e-14 of the atom at 0 every root grows like m/z; the paths are followed with
+    the atoms' poles taken out, and nearer than 1e-12 of the scale the continuous part is
+    continued as its power law: F − m0 increases with x from 1e-320 to 1e-5 (it fell and
+    jumped before), with the local exponent 1/4 of this law, and no overflow."""
+    from rmtsym.networks.jacobian import JacobianLaw
+    from rmtsym.networks.model import Network
+
+    net = Network.build("hard_tanh", 4, sigma_w=1.2, sigma_b=0.1, weights="orthogonal")
+    law = JacobianLaw(net)
+    m0 = law.atoms()[0][1]
+    X = np.concatenate([[1e-320, 1e-300, 1e-40], np.geomspace(1e-14, 1e-5, 19)])
+    F = law.cdf(X) - m0
+    assert np.all(F[2:] > 0) and np.all(np.diff(F[2:]) > 0) and abs(F[0]) < 1e-15
+    slope = np.diff(np.log10(F[3:])) / np.diff(np.log10(X[3:]))
+    assert np.all(np.abs(slope - 0.25) < 0.02), slope
+    assert abs(F[2] - F[3] * (1e-40 / 1e-14) ** 0.25) < 0.05 * F[2]

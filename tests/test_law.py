@@ -270,3 +270,61 @@ def test_cdf_from_the_potential_equals_the_density_tables(make):
     for q in (0.3, 0.8, 0.95):
         x = ppf_by_potential(law, q)
         assert x == pytest.approx(float(law.ppf(q)), abs=1e-9)
+
+
+def _atom_inside_and_two_intervals():
+    from rmtsym.algebraic import semicircle_sum
+
+    m = sp.Rational(1, 4)
+    g = (G - m / z) / (1 - m)
+    inside = SpectralLaw(SpectralEquation.from_expr(g**2 - z * g + 1))  # ¼δ0 + ¾ semicircle
+    two = SpectralLaw(semicircle_sum(SpectralEquation.from_expr(
+        G * z * (z - 3) - (m * (z - 3) + (1 - m) * z)), sp.Rational(1, 10)))  # (¼δ0 + ¾δ3) ⊞ SC
+    return inside, two
+
+
+def test_ppf_with_an_atom_inside_the_support_and_on_a_flat_stretch():
+    """¼δ0 + ¾·semicircle: F jumps at 0 from 3/8 to 5/8, so every level in (3/8, 5/8] has
+    quantile 0 (the table route used to answer 0.53 for q = 1/2). Two support intervals:
+    F is flat at 1/4 between them, and the quantile of 1/4 is the left end of the flat
+    stretch, by both routes."""
+    from rmtsym.law_potential import cdf_by_potential, ppf_by_potential
+
+    inside, two = _atom_inside_and_two_intervals()
+    assert inside.cdf(0.0) == pytest.approx(0.625, abs=1e-12)
+    assert cdf_by_potential(inside, 0.0) == pytest.approx(0.625, abs=1e-12)
+    for q in (0.4, 0.5, 0.625):
+        assert inside.ppf(q) == 0.0 and ppf_by_potential(inside, q) == 0.0
+    assert inside.cdf(inside.ppf(0.8)) == pytest.approx(0.8, abs=1e-9)
+    (a1, b1), (a2, b2) = [(float(a), float(b)) for a, b in two.intervals()]
+    assert two.cdf((b1 + a2) / 2) == pytest.approx(0.25, abs=1e-12)
+    # the left end of the flat stretch, to within what F's rounding (1e-12) allows at a
+    # square-root edge, F(b − t) = 1/4 − c·t^(3/2): t ~ 1e-8
+    assert ppf_by_potential(two, 0.25) == pytest.approx(b1, abs=1e-7)
+    assert float(two.ppf(0.25)) == pytest.approx(b1, abs=1e-7)
+    xs = np.linspace(a1, b2, 31)
+    assert np.max(np.abs(cdf_by_potential(two, xs) - two.cdf(xs))) < 1e-12
+    with pytest.raises(ParameterError):
+        ppf_by_potential(two, float("nan"))
+
+
+def test_cdf_mp_with_a_diverging_edge_density_is_fast_and_right():
+    """η = ζ, φ = ψ = 1: the product of two square Wisharts, Fuss–Catalan of order 2 on
+    [0, 27/4] with ρ ~ x^(−2/3) at 0. The high-precision θ-quadrature refined towards 0 for
+    45 s and stopped at 11 digits; the value now comes from the logarithmic potential with the
+    digits on which it and the density table agree. Checked against mpmath's tanh-sinh
+    quadrature of the closed-form density (Penson & Życzkowski 2011)."""
+    import time
+
+    law = PenningtonWorahLaw(1, 1, 1, 1)
+    r = lambda x: mpmath.sqrt(81 - 12 * x)  # noqa: E731
+    rho = lambda x: (mpmath.sqrt(3) / (6 * mpmath.pi) * (mpmath.cbrt(2) * (27 + 3 * r(x)) ** (mpmath.mpf(2) / 3)  # noqa: E731
+                                                       - 6 * mpmath.cbrt(x))
+                     / (mpmath.cbrt(4) * x ** (mpmath.mpf(2) / 3) * (27 + 3 * r(x)) ** (mpmath.mpf(1) / 3)))
+    for x, cuts in ((1, [0, 1e-6, 1e-3, 1]), (0.01, [0, 1e-8, 1e-4, 0.01])):
+        with mpmath.workdps(30):
+            ref = mpmath.quad(rho, cuts)
+        t0 = time.perf_counter()
+        c = law.cdf_mp(x, 30)
+        assert time.perf_counter() - t0 < 5
+        assert c.digits >= 10 and abs(c.value - ref) < 1e-10, (x, c, ref)

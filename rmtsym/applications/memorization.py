@@ -495,9 +495,12 @@ def memorization(activation, phi, psi, gammas: Sequence, sigma_w=1, sigma_x=1,
     mom = gaussian_moments(activation, sigma_w=sigma_w, sigma_x=sigma_x, dps=dps + 5)
     eta_c, zeta_c = mom.eta, mom.zeta
     if eta_c is None or zeta_c is None:  # free parameters or a symbolic scale: no number
-        free = ", ".join(sorted(str(p) for p in getattr(activation, "params", ()))) or "a symbolic scale"
-        raise ParameterError(f"the training loss needs numbers, and the activation's moments depend on "
-                             f"{free}; give values (--params a=0.1)")
+        names = sorted(str(p) for p in getattr(mom.activation, "params", ()))
+        if names:
+            raise ParameterError(f"the training loss needs numbers, and the activation's moments depend on "
+                                 f"{', '.join(names)}; give values (--params {names[0]}=0.1)")
+        raise ParameterError("the training loss needs numbers, and the activation's moments are not numbers "
+                             "(a symbolic sigma_w or sigma_x?)")
     with mpmath.workdps(dps + 10):
         eta_v, zeta_v = mpmath.re(eta_c.value), mpmath.re(zeta_c.value)
         if zeta_v < 0 and abs(zeta_v) < mpmath.mpf(10) ** (-dps):

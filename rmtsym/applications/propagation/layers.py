@@ -61,7 +61,7 @@ def _moments_at(expr, q, dps, cache):
         free = sorted(str(s) for s in getattr(expr, "free_symbols", ()) if str(s) != "x")
         if free:
             raise ParameterError(f"the layers need numbers, and the activation depends on {', '.join(free)}; "
-                                 "give values (--params a=0.1)")
+                                 f"give values (--params {free[0]}=0.1)")
         raise RmtsymError("the Gaussian moments of the activation could not be computed")
     out = LayerMoments(q, _exact_or_mpf(mom.mean, dps), _exact_or_mpf(mom.eta, dps),
                        _exact_or_mpf(mom.zeta, dps),

@@ -353,7 +353,7 @@ class JacobianLaw:
             if self._potential:
                 from ...law_potential import cdf_by_potential
 
-                out = np.array([cdf_by_potential(self._alg, v / self.scale) for v in xs])
+                out = np.asarray(cdf_by_potential(self._alg, xs / self.scale), dtype=float)
             else:
                 out = np.array([np.nan if np.isnan(v) else float(self._alg.cdf(v / self.scale)) for v in xs])
             return out if np.ndim(x) else float(out[0])
@@ -372,8 +372,8 @@ class JacobianLaw:
         if self._numeric is not None:
             return self._delegate("ppf", q)
         qs = np.atleast_1d(np.asarray(q, dtype=float))
-        if np.any((qs < 0) | (qs > 1)):
-            raise ParameterError("quantiles must lie in [0, 1]")
+        if np.any(~np.isfinite(qs) | (qs < 0) | (qs > 1)):
+            raise ParameterError("quantile levels q must lie in [0, 1]")
         if self.method == "algebraic":
             if self._potential:
                 from ...law_potential import ppf_by_potential
