@@ -42,10 +42,11 @@ def _atoms(law):
 
 
 def _nodes(x: float, scale: float, atoms):
-    """The nodes s (descending, geometric) of the path above x."""
+    """The nodes u = log s (descending) of the path above x; ``atoms`` are the locations
+    (atoms and support edges) near which the integrand changes at s ~ the distance."""
     top = S_MAX * scale
-    # near an atom the integrand changes at s ~ |x − x_k|: go well below that
-    near = min([abs(x - x0) for x0, _m in atoms if x0 != x] + [scale])
+    # near an atom or an edge the integrand changes at s ~ the distance to it: go well below
+    near = min([abs(x - x0) for x0 in atoms if x0 != x] + [scale])
     # (points nearer an atom than NEAR_ATOM·scale are continued by _near_atoms instead)
     bottom = max(min(S_MIN * scale, 1e-8 * near), 1e-8 * NEAR_ATOM * scale)
     n = int(math.ceil(NODES_PER_DECADE * math.log10(top / bottom))) + 1
@@ -99,7 +100,8 @@ def cdf_by_potential(law, x):
         scale = solver._hull()[2]
         a_ref = lo - scale
         # one grid of nodes for the batch (the finest bottom any point needs)
-        grids = [_nodes(xs[i], scale, atoms) for i in todo]
+        special = [x0 for x0, _m in atoms] + [e for iv in ivs for e in iv]
+        grids = [_nodes(xs[i], scale, special) for i in todo]
         u = max(grids, key=len)
         pts = xs[todo]
         g_all, _ambiguous = _batched_paths(solver, pts, np.exp(u), atoms)
@@ -110,35 +112,54 @@ def cdf_by_potential(law, x):
     return out.reshape(np.shape(x)) if np.ndim(x) else float(out[0])
 
 
-#: closer than NEAR_ATOM·scale to an atom (but not on it), the roots of double precision no
-#: longer tell the physical branch from its neighbours (all grow like m/(z − x_k)); there the
+#: closer than NEAR_ATOM·scale to an atom or a support edge (but not on it), the path would have
+#: to go below 1e-20 of the scale (and near an atom the roots of double precision no longer
+#: tell the physical branch from its neighbours, all growing like m/(z − x_k)); there the
 #: continuous part's CDF is continued from δ and 10δ as the power law it follows
 NEAR_ATOM = 1e-12
 
 
 def _near_atoms(law, xs, out, atoms):
-    """Replace the values at points within NEAR_ATOM·scale of an atom (in place):
-    F(x_k ± t) = F(x_k±) ± g(δ)(t/δ)^β, with g(δ), g(10δ) computed and β = log10 g(10δ)/g(δ)
-    (the edge exponent of the continuous density there, e.g. 1/4 for the depth-4 Jacobian
-    law; g linear when it does not grow)."""
-    if not atoms or not law.intervals():
+    """Replace the values at points within δ = NEAR_ATOM·scale of an atom or a support edge p
+    (in place): F(p ± t) = F(p±) ± g(δ)(t/δ)^β, with g(δ), g(10δ) computed by the path and
+    β = log10 g(10δ)/g(δ) (the edge exponent of the continuous density there: 1/4 beside the
+    atom of the depth-4 Jacobian law, 1/3 at the x^(−2/3) edge of Fuss–Catalan; 3/2 at a
+    square-root edge; g linear when it does not grow). F(p±) is F on the far side of an edge
+    (constant across a gap) with the atom at p added on the right, or F at an interior atom."""
+    ivs = [(float(a), float(b)) for a, b in law.intervals()]
+    if not ivs:
         return
-    delta = NEAR_ATOM * law.solver._hull()[2]
+    scale = law.solver._hull()[2]
+    delta = NEAR_ATOM * scale
+    points = sorted({x0 for x0, _m in atoms} | {e for iv in ivs for e in iv})
+    mass_at = {x0: m for x0, m in atoms}
+
+    def inside(v):
+        return any(a < v < b for a, b in ivs)
+
     for i, v in enumerate(xs):
         if math.isnan(v):
             continue
-        for x0, m in atoms:
-            t = v - x0
-            if t == 0 or abs(t) >= delta:
-                continue
-            side = 1.0 if t > 0 else -1.0
-            at = float(cdf_by_potential(law, x0))            # F(x_k), the atom included
+        # (half of δ: the points p ± δ themselves go by the path)
+        p = next((q for q in points if 0 < abs(v - q) < delta / 2), None)
+        if p is None:
+            continue
+        side = 1.0 if v > p else -1.0
+        if not inside(p + side * delta):
+            continue  # the other side of p is a gap or outside: F is constant there, as computed
+        m = mass_at.get(p, 0.0)
+        if inside(p - side * delta):  # an atom inside an interval: F at the atom itself
+            at = float(cdf_by_potential(law, p))
             base = at if side > 0 else at - m
-            f1, f2 = cdf_by_potential(law, np.array([x0 + side * delta, x0 + side * 10 * delta]))
-            g1, g2 = abs(f1 - base), abs(f2 - base)
-            beta = math.log10(g2 / g1) if g1 > 0 and g2 > g1 else 1.0
-            out[i] = base + side * g1 * (abs(t) / delta) ** beta
-            break
+        else:  # an edge: F on its far side, where F is constant, with the atom at p on the right
+            k = points.index(p)
+            nxt = points[k - 1] if side > 0 and k > 0 else points[k + 1] if side < 0 and k + 1 < len(points) else None
+            far = p - side * scale if nxt is None else (p + nxt) / 2
+            base = float(cdf_by_potential(law, far)) + (m if side > 0 else -m)
+        f1, f2 = cdf_by_potential(law, np.array([p + side * delta, p + side * 10 * delta]))
+        g1, g2 = abs(f1 - base), abs(f2 - base)
+        beta = math.log10(g2 / g1) if g1 > 0 and g2 > g1 else 1.0
+        out[i] = base + side * g1 * (abs(v - p) / delta) ** beta
 
 
 def _batched_paths(solver, xs, s, atoms, refine: int = 1):
