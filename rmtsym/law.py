@@ -709,16 +709,8 @@ class PenningtonWorahLaw(SpectralLaw):
                 if "_moment_domain" not in self.__dict__:
                     self.__dict__["_moment_domain"] = construct_domain(list(self.derivation.parameters), field=True)
                 dom, (e, zt, ph, ps) = self.__dict__["_moment_domain"]
-                terms = series_coefficients(k)[k - 1]
-
-                def power(base, n):  # base**0 = 1, also for base = 0 (ζ = 0)
-                    return base ** n if n else dom.one
-
-                total = dom.zero
-                for (a, b, c, d), v in sorted(terms.items()):
-                    if v:
-                        total += dom.convert(v) * power(e, a) * power(zt, b) * power(ph, c) / power(ps, d)
-                value = dom.to_sympy(total)
+                terms = {key: v for key, v in series_coefficients(k)[k - 1].items() if v}
+                value = dom.to_sympy(_series_value(dom, terms, (e, zt, ph, ps)))
                 cache[k] = value if value.is_number else sp.factor(value)
             return cache[k]
         return super().moment_exact(k)
@@ -726,6 +718,39 @@ class PenningtonWorahLaw(SpectralLaw):
     def _parameter_latex(self) -> str:
         return (f",\\quad \\eta = {sp.latex(self.eta)},\\ \\zeta = {sp.latex(self.zeta)},"
                 f"\\ \\varphi = {sp.latex(self.phi)},\\ \\psi = {sp.latex(self.psi)}")
+
+
+def _series_value(dom, terms: dict, values) -> object:
+    """Σ v·η^a ζ^b φ^c / ψ^d over ``terms`` {(a, b, c, d): v}, in the field ``dom`` holding the
+    values, over one common denominator: each value is numerator/denominator in the field's
+    ring, the numerators of all terms are summed in the ring (no gcd per operation) and one
+    division ends it. The same element as summing the terms in the field one by one."""
+    if not terms:
+        return dom.zero
+    ring = dom.get_ring() if dom.is_Field else dom
+    e, zt, ph, ps = values
+    parts = [(ring.convert(dom.numer(x)), ring.convert(dom.denom(x))) for x in (e, zt, ph)]
+    parts.append((ring.convert(dom.denom(ps)), ring.convert(dom.numer(ps))))  # 1/ψ
+    tops = [max(key[i] for key in terms) for i in range(4)]
+
+    def powers(x, n):
+        out = [ring.one]
+        for _ in range(n):
+            out.append(out[-1] * x)
+        return out
+
+    num_pow = [powers(p[0], t) for p, t in zip(parts, tops)]
+    den_pow = [powers(p[1], t) for p, t in zip(parts, tops)]
+    total = ring.zero
+    for key, v in terms.items():
+        term = ring.convert(v)
+        for i, n in enumerate(key):
+            term = term * num_pow[i][n] * den_pow[i][tops[i] - n]
+        total += term
+    den = ring.one
+    for i in range(4):
+        den = den * den_pow[i][tops[i]]
+    return dom.convert(total) / dom.convert(den) if dom.is_Field else dom.convert(total)
 
 
 __all__ = ["SpectralLaw", "PenningtonWorahLaw"]

@@ -354,3 +354,26 @@ def test_in_domain_algebra_equals_the_expression_path(pars, monkeypatch):
         assert len(fast[4]) == len(slow[4])
         for (x0, m0), (x1, m1) in zip(fast[4], slow[4]):
             assert abs(x0 - x1) < 1e-25 and abs(m0 - m1) < 1e-25
+
+
+@pytest.mark.parametrize("values", [
+    ("0.34", "0.25", 2, "0.5"), (1, 1, 1, 1), ("0.5", 0, 1, 2),
+    (sp.Rational(1, 2) - 1 / (2 * sp.pi), sp.Rational(1, 4), 2, sp.Rational(1, 2)),
+    (sp.sqrt(2) / 3, sp.Rational(1, 5), 3, 1), (1 - sp.E / 5, sp.Rational(1, 7) / sp.pi, sp.Rational(3, 2), sp.Rational(2, 3)),
+])
+def test_series_moments_over_one_denominator_equal_the_term_by_term_sum(values):
+    """PenningtonWorahLaw.moment_exact sums the P-series terms over one common denominator in
+    the ring of the parameters' field; here each term is added in the field itself."""
+    from sympy.polys.constructor import construct_domain
+
+    from rmtsym.law import PenningtonWorahLaw, _series_value
+    from rmtsym.moments.series import series_coefficients
+
+    law = PenningtonWorahLaw(*values)
+    dom, (e, zt, ph, ps) = construct_domain(list(law.derivation.parameters), field=True)
+    for k in range(1, 9):
+        terms = series_coefficients(k)[k - 1]
+        direct = dom.zero
+        for (a, b, c, d), v in terms.items():
+            direct += dom.convert(v) * e ** a * zt ** b * ph ** c / ps ** d
+        assert _series_value(dom, {t: v for t, v in terms.items() if v}, (e, zt, ph, ps)) == direct
