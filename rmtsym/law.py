@@ -259,23 +259,13 @@ class SpectralLaw:
         return float(out[0]) if _is_scalar(q) else out.reshape(arr.shape)
 
     def _ppf_bisect(self, q: float) -> float:
-        """inf{x : F(x) ≥ q} by bisection on :meth:`cdf` (F compared with q less 1e-12, its
-        rounding), an atom returned when its step covers q."""
+        """inf{x : F(x) ≥ q} by bisection on :meth:`cdf`
+        (:func:`rmtsym.law_potential.invert_cdf`)."""
+        from .law_potential import invert_cdf
+
         lo, hi = self.support()
-        if q <= 0:
-            return lo
-        for x0, m in self._atoms:
-            f = float(self.cdf(float(x0)))
-            if f - float(m) < q - 1e-12 and q <= f + 1e-12:
-                return float(x0)
-        a, b = lo, hi
-        while b - a > 1e-12 * max(1.0, abs(b)):
-            mid = (a + b) / 2
-            if self.cdf(mid) >= q - 1e-12:
-                b = mid
-            else:
-                a = mid
-        return b
+        atoms = [(float(x0), float(m)) for x0, m in self._atoms]
+        return invert_cdf(self.cdf, atoms, lo, hi, q, 1e-12)
 
     def rvs(self, size=1, random_state=None):
         """Random variates by inverse CDF: ppf(U), U uniform on (0, 1)."""
@@ -695,6 +685,7 @@ class PenningtonWorahLaw(SpectralLaw):
         series of the quartic. Beyond the highest series order, that expansion.
         """
         from .moments.series import MAX_SERIES_ORDER, series_coefficients
+        from .pennington_worah import evaluate_monomials
 
         if isinstance(k, (int, np.integer)) and not isinstance(k, bool) and 1 <= k <= MAX_SERIES_ORDER:
             k = int(k)
@@ -710,7 +701,8 @@ class PenningtonWorahLaw(SpectralLaw):
                     self.__dict__["_moment_domain"] = construct_domain(list(self.derivation.parameters), field=True)
                 dom, (e, zt, ph, ps) = self.__dict__["_moment_domain"]
                 terms = {key: v for key, v in series_coefficients(k)[k - 1].items() if v}
-                value = dom.to_sympy(_series_value(dom, terms, (e, zt, ph, ps)))
+                # m_k = Σ v·η^a ζ^b φ^c ψ^(−d) (Pennington-Worah's P-series)
+                value = dom.to_sympy(evaluate_monomials(dom, terms, (e, zt, ph, dom.one / ps)))
                 cache[k] = value if value.is_number else sp.factor(value)
             return cache[k]
         return super().moment_exact(k)
@@ -718,39 +710,6 @@ class PenningtonWorahLaw(SpectralLaw):
     def _parameter_latex(self) -> str:
         return (f",\\quad \\eta = {sp.latex(self.eta)},\\ \\zeta = {sp.latex(self.zeta)},"
                 f"\\ \\varphi = {sp.latex(self.phi)},\\ \\psi = {sp.latex(self.psi)}")
-
-
-def _series_value(dom, terms: dict, values) -> object:
-    """Σ v·η^a ζ^b φ^c / ψ^d over ``terms`` {(a, b, c, d): v}, in the field ``dom`` holding the
-    values, over one common denominator: each value is numerator/denominator in the field's
-    ring, the numerators of all terms are summed in the ring (no gcd per operation) and one
-    division ends it. The same element as summing the terms in the field one by one."""
-    if not terms:
-        return dom.zero
-    ring = dom.get_ring() if dom.is_Field else dom
-    e, zt, ph, ps = values
-    parts = [(ring.convert(dom.numer(x)), ring.convert(dom.denom(x))) for x in (e, zt, ph)]
-    parts.append((ring.convert(dom.denom(ps)), ring.convert(dom.numer(ps))))  # 1/ψ
-    tops = [max(key[i] for key in terms) for i in range(4)]
-
-    def powers(x, n):
-        out = [ring.one]
-        for _ in range(n):
-            out.append(out[-1] * x)
-        return out
-
-    num_pow = [powers(p[0], t) for p, t in zip(parts, tops)]
-    den_pow = [powers(p[1], t) for p, t in zip(parts, tops)]
-    total = ring.zero
-    for key, v in terms.items():
-        term = ring.convert(v)
-        for i, n in enumerate(key):
-            term = term * num_pow[i][n] * den_pow[i][tops[i] - n]
-        total += term
-    den = ring.one
-    for i in range(4):
-        den = den * den_pow[i][tops[i]]
-    return dom.convert(total) / dom.convert(den) if dom.is_Field else dom.convert(total)
 
 
 __all__ = ["SpectralLaw", "PenningtonWorahLaw"]

@@ -5,17 +5,19 @@ potential Φ(z) = ∫ log(z − λ) dμ(λ) has Φ′ = G and, on the real axis,
 π μ((x, ∞)). Integrating G down the vertical line x + is, s from ∞ to 0, gives the CDF at one
 point without any table of the density:
 
-    F(x) = Σ_{x_k ≤ x} m_k + M_c 1{x > a} + (1/π) ∫_0^∞ Re[G_c(x + is) − M_c/(x − a + is)] ds,
+    F(x) = Σ_{x_k ≤ x} m_k + M_c 1{x > a}
+           + (1/π) ∫_0^∞ Re[G_c(x + is) − M_c/(x − a + is) − c/(x − a + is)²] ds,
 
 where the atoms (x_k, m_k) are taken out of G exactly (G_c = G − Σ m_k/(z − x_k), the
 transform of the continuous part, of mass M_c = 1 − Σ m_k) and a is any point left of the
 support (the reference M_c/(z − a) removes the 1/z decay; c/(z − a)², c = ∫(λ − a) dμ_c,
-whose integral over s vanishes, is taken out too, so the integrand falls like 1/s³).
+whose integral over s vanishes, is taken out too, so the integrand falls like 1/s²).
 In u = log s the integrand s·Re[...] decays exponentially at both ends and is analytic in the
 strip |Im u| < π/2 (z stays in the upper half-plane), so the trapezoid rule in u converges
 geometrically: 20 nodes a decade give an error far below double precision. The values of G
-come from one continuation path from x + iR down to x + i s_min
-(:meth:`~rmtsym.solver.BranchSolver.stieltjes_vertical`).
+come from one continuation path per point, from x + i·10⁶·scale down (:func:`_batched_paths`);
+within 1e-12 of the scale of an atom or a support edge F is continued as a power law
+(:func:`_near_points`).
 
 This route needs no resolution of the density near a singular edge: where the continuous
 density of a deep Jacobian law diverges like λ^(−L/(L+1)) at 0 next to an atom there, the
@@ -31,7 +33,7 @@ import numpy as np
 #: trapezoid nodes per decade of s (the error decays like exp(−π²/h), h = ln 10 / NODES_PER_DECADE)
 NODES_PER_DECADE = 20
 #: the path runs from S_MAX·scale down to S_MIN·scale (below, the integrand is under 1e-13 of
-#: its size; the bottom also goes 1e-8 below the distance of x to the nearest atom). Above
+#: its size; the bottom also goes 1e-8 below the distance of x to the nearest atom or edge). Above
 #: S_MAX the integrand, its first two terms at infinity taken out, is O(1/s²); the path does
 #: not go higher (double-precision roots lose the branch far above the spectrum)
 S_MAX, S_MIN = 1e6, 1e-14
@@ -41,14 +43,14 @@ def _atoms(law):
     return [(float(x0), float(m)) for x0, m in law.atoms()]
 
 
-def _nodes(x: float, scale: float, atoms):
-    """The nodes u = log s (descending) of the path above x; ``atoms`` are the locations
-    (atoms and support edges) near which the integrand changes at s ~ the distance."""
+def _nodes(xs, scale: float, special):
+    """The nodes u = log s (descending) of the paths above the points ``xs``, one grid for all:
+    near an atom or a support edge (``special``) the integrand changes at s ~ the distance to
+    it, so the grid goes 1e-8 below the smallest such distance (points nearer than
+    NEAR_POINT·scale are continued by :func:`_near_points` and not followed)."""
     top = S_MAX * scale
-    # near an atom or an edge the integrand changes at s ~ the distance to it: go well below
-    near = min([abs(x - x0) for x0 in atoms if x0 != x] + [scale])
-    # (points nearer an atom than NEAR_ATOM·scale are continued by _near_atoms instead)
-    bottom = max(min(S_MIN * scale, 1e-8 * near), 1e-8 * NEAR_ATOM * scale)
+    near = min([abs(x - p) for x in xs for p in special if p != x] + [scale])
+    bottom = max(min(S_MIN * scale, 1e-8 * near), 1e-8 * NEAR_POINT * scale)
     n = int(math.ceil(NODES_PER_DECADE * math.log10(top / bottom))) + 1
     return np.linspace(math.log(top), math.log(bottom), n)
 
@@ -83,7 +85,9 @@ def cdf_by_potential(law, x):
     ivs = [(float(a), float(b)) for a, b in law.intervals()]
     lo = min((a for a, _ in ivs), default=math.inf)
     hi = max((b for _, b in ivs), default=-math.inf)
-    todo = []
+    scale = law.solver._hull()[2]
+    special = sorted({x0 for x0, _m in atoms} | {e for iv in ivs for e in iv})
+    todo, near = [], []
     for i, v in enumerate(xs):
         if math.isnan(v):
             continue
@@ -92,73 +96,70 @@ def cdf_by_potential(law, x):
             out[i] = below
         elif v >= hi:
             out[i] = below + mass_c
+        elif _near_point(v, special, NEAR_POINT * scale, ivs) is not None:
+            near.append(i)
         else:
             out[i] = below + mass_c
             todo.append(i)
     if todo:
-        solver = law.solver
-        scale = solver._hull()[2]
-        a_ref = lo - scale
-        # one grid of nodes for the batch (the finest bottom any point needs)
-        special = [x0 for x0, _m in atoms] + [e for iv in ivs for e in iv]
-        grids = [_nodes(xs[i], scale, special) for i in todo]
-        u = max(grids, key=len)
-        pts = xs[todo]
-        g_all, _ambiguous = _batched_paths(solver, pts, np.exp(u), atoms)
+        u = _nodes(xs[todo], scale, special)
+        g_all, _ambiguous = _batched_paths(law.solver, xs[todo], np.exp(u), atoms)
         for j, i in enumerate(todo):
-            out[i] += _integral(xs[i], u, g_all[:, j], atoms, mass_c, a_ref)
-    _near_atoms(law, xs, out, atoms)
+            out[i] += _integral(xs[i], u, g_all[:, j], atoms, mass_c, lo - scale)
+    if near:
+        _near_points(law, xs, near, out, atoms, ivs, special, NEAR_POINT * scale)
     out = np.clip(out, 0.0, 1.0)
     return out.reshape(np.shape(x)) if np.ndim(x) else float(out[0])
 
 
-#: closer than NEAR_ATOM·scale to an atom or a support edge (but not on it), the path would have
+#: closer than NEAR_POINT·scale to an atom or a support edge (but not on it), the path would have
 #: to go below 1e-20 of the scale (and near an atom the roots of double precision no longer
 #: tell the physical branch from its neighbours, all growing like m/(z − x_k)); there the
 #: continuous part's CDF is continued from δ and 10δ as the power law it follows
-NEAR_ATOM = 1e-12
+NEAR_POINT = 1e-12
 
 
-def _near_atoms(law, xs, out, atoms):
-    """Replace the values at points within δ = NEAR_ATOM·scale of an atom or a support edge p
-    (in place): F(p ± t) = F(p±) ± g(δ)(t/δ)^β, with g(δ), g(10δ) computed by the path and
-    β = log10 g(10δ)/g(δ) (the edge exponent of the continuous density there: 1/4 beside the
-    atom of the depth-4 Jacobian law, 1/3 at the x^(−2/3) edge of Fuss–Catalan; 3/2 at a
+def _inside(v: float, ivs) -> bool:
+    return any(a < v < b for a, b in ivs)
+
+
+def _near_point(v: float, special, delta: float, ivs):
+    """The atom or edge p with 0 < |v − p| < δ/2 with the support going on from p towards v
+    (the case :func:`_near_points` continues), else None. Half of δ: the points p ± δ that
+    the continuation reads go by the path."""
+    return next((p for p in special
+                 if 0 < abs(v - p) < delta / 2 and _inside(p + math.copysign(delta, v - p), ivs)), None)
+
+
+def _near_points(law, xs, which, out, atoms, ivs, special, delta):
+    """The values at the points ``which`` within δ = NEAR_POINT·scale of an atom or a support
+    edge p (in place): F(p ± t) = F(p±) ± g(δ)(t/δ)^β, with g(δ), g(10δ) computed by the path
+    and β = log10 g(10δ)/g(δ) (the edge exponent of the continuous density there: 1/4 beside
+    the atom of the depth-4 Jacobian law, 1/3 at the x^(−2/3) edge of Fuss–Catalan; 3/2 at a
     square-root edge; g linear when it does not grow). F(p±) is F on the far side of an edge
-    (constant across a gap) with the atom at p added on the right, or F at an interior atom."""
-    ivs = [(float(a), float(b)) for a, b in law.intervals()]
-    if not ivs:
-        return
-    scale = law.solver._hull()[2]
-    delta = NEAR_ATOM * scale
-    points = sorted({x0 for x0, _m in atoms} | {e for iv in ivs for e in iv})
+    (constant across a gap) with the atom at p added on the right, or F at an interior atom.
+    Points on the same side of the same p share one continuation."""
     mass_at = {x0: m for x0, m in atoms}
-
-    def inside(v):
-        return any(a < v < b for a, b in ivs)
-
-    for i, v in enumerate(xs):
-        if math.isnan(v):
-            continue
-        # (half of δ: the points p ± δ themselves go by the path)
-        p = next((q for q in points if 0 < abs(v - q) < delta / 2), None)
-        if p is None:
-            continue
+    fits = {}
+    for i in which:
+        v = xs[i]
+        p = _near_point(v, special, delta, ivs)
         side = 1.0 if v > p else -1.0
-        if not inside(p + side * delta):
-            continue  # the other side of p is a gap or outside: F is constant there, as computed
-        m = mass_at.get(p, 0.0)
-        if inside(p - side * delta):  # an atom inside an interval: F at the atom itself
-            at = float(cdf_by_potential(law, p))
-            base = at if side > 0 else at - m
-        else:  # an edge: F on its far side, where F is constant, with the atom at p on the right
-            k = points.index(p)
-            nxt = points[k - 1] if side > 0 and k > 0 else points[k + 1] if side < 0 and k + 1 < len(points) else None
-            far = p - side * scale if nxt is None else (p + nxt) / 2
-            base = float(cdf_by_potential(law, far)) + (m if side > 0 else -m)
-        f1, f2 = cdf_by_potential(law, np.array([p + side * delta, p + side * 10 * delta]))
-        g1, g2 = abs(f1 - base), abs(f2 - base)
-        beta = math.log10(g2 / g1) if g1 > 0 and g2 > g1 else 1.0
+        if (p, side) not in fits:
+            m = mass_at.get(p, 0.0)
+            if _inside(p - side * delta, ivs):  # an atom inside an interval: F at the atom itself
+                at = float(cdf_by_potential(law, p))
+                base = at if side > 0 else at - m
+            else:  # an edge: F on its far side, where F is constant, with the atom at p on the right
+                k = special.index(p)
+                nxt = special[k - 1] if side > 0 and k > 0 else special[k + 1] if side < 0 and k + 1 < len(special) else None
+                far = p - side * law.solver._hull()[2] if nxt is None else (p + nxt) / 2
+                base = float(cdf_by_potential(law, far)) + (m if side > 0 else -m)
+            f1, f2 = cdf_by_potential(law, np.array([p + side * delta, p + side * 10 * delta]))
+            g1, g2 = abs(f1 - base), abs(f2 - base)
+            beta = math.log10(g2 / g1) if g1 > 0 and g2 > g1 else 1.0
+            fits[(p, side)] = (base, g1, beta)
+        base, g1, beta = fits[(p, side)]
         out[i] = base + side * g1 * (abs(v - p) / delta) ** beta
 
 
@@ -216,35 +217,37 @@ def _batched_paths(solver, xs, s, atoms, refine: int = 1):
     return g, bad
 
 
-def ppf_by_potential(law, q: float, xtol: float = 1e-11) -> float:
-    """inf{x : F(x) ≥ q} by bisection on :func:`cdf_by_potential` (atoms taken as steps).
-
-    F is compared with q less 1e-12 (its values carry errors of ~1e-13), so that a level on
-    a flat stretch of F gives the stretch's left end."""
-    from .errors import ParameterError
-
-    q = float(q)
-    if not 0.0 <= q <= 1.0:  # NaN fails too
-        raise ParameterError(f"quantile levels q must lie in [0, 1], got {q}")
-    atoms = sorted(_atoms(law))
-    ivs = [(float(a), float(b)) for a, b in law.intervals()]
-    points = [x0 for x0, _ in atoms] + [v for iv in ivs for v in iv]
-    lo, hi = min(points), max(points)
+def invert_cdf(cdf, atoms, lo: float, hi: float, q: float, xtol: float) -> float:
+    """inf{x : F(x) ≥ q} on [lo, hi] for a CDF ``cdf`` with ``atoms`` [(x_k, m_k)]: an atom
+    whose step covers q is the answer, else bisection. F is compared with q less 1e-12 (its
+    values carry errors of ~1e-13), so that a level on a flat stretch of F gives the
+    stretch's left end."""
     if q <= 0:
         return lo
-    # an atom whose step covers q is the answer
     for x0, m in atoms:
-        f = cdf_by_potential(law, x0)
+        f = float(cdf(x0))
         if f - m < q - 1e-12 and q <= f + 1e-12:
             return x0
     a, b = lo, hi
     while b - a > xtol * max(1.0, abs(b)):
         mid = (a + b) / 2
-        if cdf_by_potential(law, mid) >= q - 1e-12:
+        if cdf(mid) >= q - 1e-12:
             b = mid
         else:
             a = mid
     return b
 
 
-__all__ = ["cdf_by_potential", "ppf_by_potential", "NODES_PER_DECADE"]
+def ppf_by_potential(law, q: float, xtol: float = 1e-11) -> float:
+    """inf{x : F(x) ≥ q} by :func:`invert_cdf` on :func:`cdf_by_potential`."""
+    from .errors import ParameterError
+
+    q = float(q)
+    if not 0.0 <= q <= 1.0:  # NaN fails too
+        raise ParameterError(f"quantile levels q must lie in [0, 1], got {q}")
+    atoms = sorted(_atoms(law))
+    points = [x0 for x0, _ in atoms] + [v for a, b in law.intervals() for v in (float(a), float(b))]
+    return invert_cdf(lambda v: cdf_by_potential(law, v), atoms, min(points), max(points), q, xtol)
+
+
+__all__ = ["cdf_by_potential", "ppf_by_potential", "invert_cdf", "NODES_PER_DECADE"]

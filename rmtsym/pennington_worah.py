@@ -304,19 +304,47 @@ def _quartic_in_domain(values):
     if not generic.domain.is_PolynomialRing:  # pragma: no cover - derived over ZZ[η, ζ, φ, ψ]
         return None
     position = {s: i for i, s in enumerate((S.eta, S.zeta, S.phi, S.psi))}
-    where = [position[s] for s in generic.domain.symbols]
+    ordered = [vals[position[s]] for s in generic.domain.symbols]
     terms = {}
     for monom, coeff in generic.rep.terms():
-        total = dom.zero
-        for powers, k in coeff.terms():
-            term = dom.convert(k)
-            for e, i in zip(powers, where):
-                if e:
-                    term *= vals[i] ** e
-            total += term
+        total = evaluate_monomials(dom, dict(coeff.terms()), ordered)
         if total:
             terms[monom] = dom.to_sympy(total)
     return SpectralEquation(sp.Poly.from_dict(terms, G, z), "Pennington-Worah")
+
+
+def evaluate_monomials(dom, terms: dict, values):
+    """Σ v·Π x_i^(e_i) over ``terms`` {(e_1, ..., e_n): v} (integer v, e_i ≥ 0) at the values
+    x_i, elements of the field ``dom``, over one common denominator: each value is
+    numerator/denominator in the field's ring, the numerators of all terms are summed in the
+    ring (no gcd per operation) and one division ends it. The same element as adding the
+    terms in the field one by one (a coefficient of the quartic at a point; an exact moment
+    from the P-series, :meth:`rmtsym.law.PenningtonWorahLaw.moment_exact`)."""
+    if not terms:
+        return dom.zero
+    ring = dom.get_ring() if dom.is_Field else dom
+    n = len(values)
+    parts = [(ring.convert(dom.numer(x)), ring.convert(dom.denom(x))) for x in values]
+    tops = [max(key[i] for key in terms) for i in range(n)]
+
+    def powers(x, k):
+        out = [ring.one]
+        for _ in range(k):
+            out.append(out[-1] * x)
+        return out
+
+    num_pow = [powers(p[0], t) for p, t in zip(parts, tops)]
+    den_pow = [powers(p[1], t) for p, t in zip(parts, tops)]
+    total = ring.zero
+    for key, v in terms.items():
+        term = ring.convert(v)
+        for i, e in enumerate(key):
+            term = term * num_pow[i][e] * den_pow[i][tops[i] - e]
+        total += term
+    den = ring.one
+    for i in range(n):
+        den = den * den_pow[i][tops[i]]
+    return dom.convert(total) / dom.convert(den) if dom.is_Field else dom.convert(total)
 
 
 # ---------------------------------------------------------------------------
