@@ -413,13 +413,33 @@ def test_top_atom_law_near_the_atom_at_zero():
     """Within 1e-14 of the atom at 0 every root grows like m/z; the paths are followed with
     the atoms' poles taken out, and nearer than 1e-12 of the scale the continuous part is
     continued as its power law: F − m0 increases with x from 1e-320 to 1e-5 (it fell and
-    jumped before), with the local exponent 1/4 of this law, and no overflow."""
+    jumped before), with the local exponent 1/4 that the Newton polygon of the equation
+    gives, and no overflow."""
     from rmtsym.networks.jacobian import JacobianLaw
     from rmtsym.networks.model import Network
+
+    import sympy as sp
+
+    from rmtsym.symbols import G, z
 
     net = Network.build("hard_tanh", 4, sigma_w=1.2, sigma_b=0.1, weights="orthogonal")
     law = JacobianLaw(net)
     m0 = law.atoms()[0][1]
+    # the exponent, independently, from the equation's Newton polygon at z = 0: the atom's
+    # mass is a 4-fold root of L(w) (Q at G = w/z, lowest order in z); with G = (m0 + V)/z
+    # the lowest terms balance as V^4 z^5 ~ z^6, so V ~ z^(1/4), G_c ~ z^(−3/4), F_c ~ x^(1/4)
+    eq = law._alg.equation.poly
+    d = eq.degree(G)
+    w, V = sp.symbols("w V")
+    P = sp.Poly(sp.expand(eq.as_expr().subs(G, w / z) * z**d), z)
+    Lw = sp.Poly(P.coeff_monomial(z ** min(m[0] for m in P.monoms())), w)
+    mass, mult = next((r, k) for r, k in sp.roots(Lw).items() if k > 1)
+    assert mult == 4 and abs(float(mass) - m0) < 1e-12
+    R = sp.Poly(sp.expand(eq.as_expr().subs(G, (mass + V) / z) * z**d), V, z)
+    b0 = min(b for a, b in R.monoms() if a == 0)
+    # the edge of the Newton polygon from (0, b0): every term V^a z^b must have a·β + b ≥ b0
+    beta = max(sp.Rational(b0 - b, a) for a, b in R.monoms() if a > 0 and b < b0)
+    assert beta == sp.Rational(1, 4)
     X = np.concatenate([[1e-320, 1e-300, 1e-40], np.geomspace(1e-14, 1e-5, 19)])
     F = law.cdf(X) - m0
     assert np.all(F[2:] > 0) and np.all(np.diff(F[2:]) > 0) and abs(F[0]) < 1e-15
